@@ -1,0 +1,43 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// No package dependencies by design: Foundation, Dispatch, Glibc and the system libsqlite3 only.
+let package = Package(
+    name: "gridline",
+    products: [
+        .executable(name: "gridline", targets: ["gridline"]),
+    ],
+    targets: [
+        .target(
+            name: "CGridlineSystem",
+            linkerSettings: [.linkedLibrary("sqlite3")]
+        ),
+        .target(name: "GridlineCrypto"),
+        .target(name: "GridlineJSON"),
+        .target(name: "GridlineHTTP"),
+        .target(name: "GridlineWebSocket", dependencies: ["GridlineCrypto"]),
+        .target(name: "GridlineLoop", dependencies: ["CGridlineSystem"]),
+        .target(name: "GridlineStore", dependencies: ["CGridlineSystem", "GridlineJSON"]),
+        .target(name: "GridlineCollab", dependencies: ["GridlineJSON", "GridlineStore"]),
+        .target(
+            name: "GridlineServer",
+            dependencies: [
+                "GridlineCrypto", "GridlineJSON", "GridlineHTTP", "GridlineWebSocket",
+                "GridlineLoop", "GridlineStore", "GridlineCollab",
+            ]
+        ),
+        .executableTarget(name: "gridline", dependencies: ["GridlineServer"]),
+
+        .testTarget(name: "GridlineCryptoTests", dependencies: ["GridlineCrypto"]),
+        .testTarget(name: "GridlineJSONTests", dependencies: ["GridlineJSON"]),
+        .testTarget(name: "GridlineHTTPTests", dependencies: ["GridlineHTTP"]),
+        .testTarget(name: "GridlineWebSocketTests", dependencies: ["GridlineWebSocket"]),
+        .testTarget(name: "GridlineLoopTests", dependencies: ["GridlineLoop"]),
+        .testTarget(name: "GridlineStoreTests", dependencies: ["GridlineStore"]),
+        .testTarget(name: "GridlineCollabTests", dependencies: ["GridlineCollab"]),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["GridlineServer", "GridlineCrypto", "GridlineJSON", "GridlineWebSocket"]
+        ),
+    ]
+)

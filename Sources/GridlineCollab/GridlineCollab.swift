@@ -1,0 +1,1 @@
+// GridlineCollab: placeholder until its step lands.

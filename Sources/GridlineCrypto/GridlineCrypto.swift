@@ -1,0 +1,1 @@
+// GridlineCrypto: placeholder until its step lands.

@@ -1,0 +1,1 @@
+// GridlineHTTP: placeholder until its step lands.

@@ -1,0 +1,1 @@
+// GridlineJSON: placeholder until its step lands.

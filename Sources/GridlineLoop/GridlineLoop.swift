@@ -1,0 +1,1 @@
+// GridlineLoop: placeholder until its step lands.

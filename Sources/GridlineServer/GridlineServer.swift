@@ -1,0 +1,1 @@
+// GridlineServer: placeholder until its step lands.

@@ -1,0 +1,1 @@
+// GridlineStore: placeholder until its step lands.

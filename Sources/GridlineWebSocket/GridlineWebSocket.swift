@@ -1,0 +1,1 @@
+// GridlineWebSocket: placeholder until its step lands.

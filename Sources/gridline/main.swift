@@ -1,0 +1,2 @@
+import GridlineServer
+print("gridline: not yet")

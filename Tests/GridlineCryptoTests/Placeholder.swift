@@ -1,0 +1,5 @@
+import XCTest
+
+final class GridlineCryptoPlaceholder: XCTestCase {
+    func testModuleBuilds() {}
+}

@@ -1,0 +1,5 @@
+import XCTest
+
+final class GridlineHTTPPlaceholder: XCTestCase {
+    func testModuleBuilds() {}
+}

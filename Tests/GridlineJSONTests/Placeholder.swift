@@ -1,0 +1,5 @@
+import XCTest
+
+final class GridlineJSONPlaceholder: XCTestCase {
+    func testModuleBuilds() {}
+}

@@ -1,0 +1,5 @@
+import XCTest
+
+final class GridlineLoopPlaceholder: XCTestCase {
+    func testModuleBuilds() {}
+}

@@ -1,0 +1,5 @@
+import XCTest
+
+final class GridlineStorePlaceholder: XCTestCase {
+    func testModuleBuilds() {}
+}

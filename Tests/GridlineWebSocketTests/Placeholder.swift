@@ -1,0 +1,5 @@
+import XCTest
+
+final class GridlineWebSocketPlaceholder: XCTestCase {
+    func testModuleBuilds() {}
+}
