@@ -17,7 +17,7 @@ let package = Package(
         .target(name: "GridlineHTTP"),
         .target(name: "GridlineWebSocket", dependencies: ["GridlineCrypto"]),
         .target(name: "GridlineLoop", dependencies: ["CGridlineSystem"]),
-        .target(name: "GridlineStore", dependencies: ["CGridlineSystem", "GridlineJSON"]),
+        .target(name: "GridlineStore", dependencies: ["CGridlineSystem"]),
         .target(name: "GridlineCollab", dependencies: ["GridlineJSON", "GridlineStore"]),
         .target(
             name: "GridlineServer",

@@ -1,1 +1,0 @@
-// GridlineCrypto: placeholder until its step lands.
