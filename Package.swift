@@ -12,7 +12,7 @@ let package = Package(
             name: "CGridlineSystem",
             linkerSettings: [.linkedLibrary("sqlite3")]
         ),
-        .target(name: "GridlineCrypto"),
+        .target(name: "GridlineCrypto", dependencies: ["GridlineJSON"]),
         .target(name: "GridlineJSON"),
         .target(name: "GridlineHTTP"),
         .target(name: "GridlineWebSocket", dependencies: ["GridlineCrypto"]),
@@ -28,7 +28,7 @@ let package = Package(
         ),
         .executableTarget(name: "gridline", dependencies: ["GridlineServer"]),
 
-        .testTarget(name: "GridlineCryptoTests", dependencies: ["GridlineCrypto"]),
+        .testTarget(name: "GridlineCryptoTests", dependencies: ["GridlineCrypto", "GridlineJSON"]),
         .testTarget(name: "GridlineJSONTests", dependencies: ["GridlineJSON"]),
         .testTarget(name: "GridlineHTTPTests", dependencies: ["GridlineHTTP"]),
         .testTarget(name: "GridlineWebSocketTests", dependencies: ["GridlineWebSocket"]),
