@@ -1,3 +1,4 @@
+#define _GNU_SOURCE
 #include "CGridlineSystem.h"
 
 int cgl_epoll_ctl(int epfd, int op, int fd, uint32_t events, uint64_t data) {
@@ -16,4 +17,8 @@ int cgl_epoll_wait(int epfd, uint32_t *events, uint64_t *datas, int maxevents, i
         datas[i] = evs[i].data.u64;
     }
     return n;
+}
+
+int cgl_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags) {
+    return accept4(fd, addr, len, flags);
 }

@@ -1,2 +1,67 @@
+import Foundation
 import GridlineServer
-print("gridline: not yet")
+
+/// `gridline serve | migrate | token | bench` — argument parsing only; the work is in GridlineServer.
+let usage = """
+    usage: gridline serve [--host H] [--port P] [--data-dir D]
+           gridline migrate [--data-dir D]
+           gridline token --user ID [--username N] [--email E] [--role viewer|editor|admin] [--ttl SECONDS] [--rooms a,b]
+    Settings come from the environment (see README); flags override them.
+    """
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("gridline: \(message)\n".utf8))
+    exit(2)
+}
+
+/// Parses `--name value` pairs; unknown flags are an error.
+func parseFlags(_ args: ArraySlice<String>, allowed: Set<String>) -> [String: String] {
+    var flags: [String: String] = [:]
+    var index = args.startIndex
+    while index < args.endIndex {
+        let flag = args[index]
+        guard flag.hasPrefix("--"), allowed.contains(String(flag.dropFirst(2))) else { fail("unknown argument \(flag)\n\(usage)") }
+        guard index + 1 < args.endIndex else { fail("\(flag) needs a value") }
+        flags[String(flag.dropFirst(2))] = args[index + 1]
+        index += 2
+    }
+    return flags
+}
+
+func loadSettings(_ flags: [String: String]) -> Settings {
+    var env = ProcessInfo.processInfo.environment
+    if let host = flags["host"] { env["GRIDLINE_HOST"] = host }
+    if let port = flags["port"] { env["GRIDLINE_PORT"] = port }
+    if let dir = flags["data-dir"] { env["GRIDLINE_DATA_DIR"] = dir }
+    do {
+        return try Settings.fromEnvironment(env)
+    } catch {
+        fail(error.description)
+    }
+}
+
+let arguments = CommandLine.arguments
+guard arguments.count >= 2 else { fail(usage) }
+let rest = arguments.dropFirst(2)
+
+switch arguments[1] {
+case "serve":
+    let settings = loadSettings(parseFlags(rest, allowed: ["host", "port", "data-dir"]))
+    do {
+        try Launcher.serve(settings: settings)
+    } catch {
+        fail("\(error)")
+    }
+case "token":
+    let flags = parseFlags(rest, allowed: ["user", "username", "email", "role", "ttl", "rooms", "data-dir"])
+    let settings = loadSettings(flags)
+    do {
+        print(try Launcher.token(settings: settings, flags: flags))
+    } catch {
+        fail("\(error)")
+    }
+case "-h", "--help", "help":
+    print(usage)
+default:
+    fail("unknown command \(arguments[1])\n\(usage)")
+}

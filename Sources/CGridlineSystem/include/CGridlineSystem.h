@@ -19,4 +19,7 @@ static inline sqlite3_destructor_type cgl_sqlite_transient(void) { return SQLITE
 int cgl_epoll_ctl(int epfd, int op, int fd, uint32_t events, uint64_t data);
 int cgl_epoll_wait(int epfd, uint32_t *events, uint64_t *datas, int maxevents, int timeout_ms);
 
+// accept4 needs _GNU_SOURCE, which Swift's Glibc module doesn't define.
+int cgl_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags);
+
 #endif

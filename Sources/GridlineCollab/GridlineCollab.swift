@@ -1,1 +1,0 @@
-// GridlineCollab: placeholder until its step lands.

@@ -1,0 +1,272 @@
+import CGridlineSystem
+import Glibc
+
+/// The reactor (Redis's ae.c in spirit): one thread runs `epoll_wait` and owns every
+/// connection. Other threads hand work in with `execute`, which wakes the loop via an eventfd.
+/// Output queued during a pass is written once per connection at the end of the pass.
+public final class EventLoop: @unchecked Sendable {  // loop-thread state except `inbox`, which `inboxLock` guards
+    public struct Listener {
+        public let fd: Int32
+        public let port: UInt16
+    }
+
+    private let epollFD: Int32
+    private let wakeFD: Int32
+    private var listeners: [Int32: (Connection) -> Void] = [:]
+    /// Indexed by file descriptor; epoll's data carries (id << 32 | fd) to detect reuse.
+    private var connectionsByFD: [Connection?] = []
+    public private(set) var connectionCount = 0
+    private var nextConnectionID: UInt64 = 1
+    private var flushQueue: [Connection] = []
+    private var timers = TimerHeap()
+    private var running = false
+    private var readBuffer: UnsafeMutableRawBufferPointer
+    private let iovecs: UnsafeMutablePointer<iovec>
+    private static let iovecCount = 512
+
+    private let inboxLock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private var inbox: [@Sendable () -> Void] = []
+    private var wakePending = false
+
+    /// Monotonic time at the start of the current pass, in nanoseconds.
+    public private(set) var now: UInt64 = monotonicNanoseconds()
+    /// The longest a pass took recently, a measure of how late the loop answers (ms).
+    public private(set) var recentLagMilliseconds: Double = 0
+    public private(set) var bytesRead: UInt64 = 0
+    public private(set) var bytesWritten: UInt64 = 0
+
+    public init() throws(SocketError) {
+        epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
+        guard epollFD >= 0 else { throw SocketError(call: "epoll_create1", code: errno) }
+        wakeFD = eventfd(0, Int32(EFD_NONBLOCK) | Int32(EFD_CLOEXEC))
+        guard wakeFD >= 0 else { throw SocketError(call: "eventfd", code: errno) }
+        readBuffer = .allocate(byteCount: 256 * 1024, alignment: 16)
+        iovecs = .allocate(capacity: Self.iovecCount)
+        pthread_mutex_init(inboxLock, nil)
+        _ = cgl_epoll_ctl(epollFD, EPOLL_CTL_ADD, wakeFD, EPOLLIN.rawValue, UInt64(UInt32.max))
+    }
+
+    deinit {
+        Glibc.close(epollFD)
+        Glibc.close(wakeFD)
+        readBuffer.deallocate()
+        iovecs.deallocate()
+        pthread_mutex_destroy(inboxLock)
+        inboxLock.deallocate()
+    }
+
+    // MARK: Cross-thread hand-off
+
+    /// Runs `task` on the loop thread during its next pass. Safe from any thread.
+    public func execute(_ task: @escaping @Sendable () -> Void) {
+        pthread_mutex_lock(inboxLock)
+        inbox.append(task)
+        let shouldWake = !wakePending
+        wakePending = true
+        pthread_mutex_unlock(inboxLock)
+        if shouldWake {
+            var one: UInt64 = 1
+            _ = Glibc.write(wakeFD, &one, 8)
+        }
+    }
+
+    private func runInbox() {
+        var drained: UInt64 = 0
+        _ = Glibc.read(wakeFD, &drained, 8)
+        pthread_mutex_lock(inboxLock)
+        let tasks = inbox
+        inbox.removeAll(keepingCapacity: true)
+        wakePending = false
+        pthread_mutex_unlock(inboxLock)
+        for task in tasks { task() }
+    }
+
+    // MARK: Listeners and connections
+
+    /// Listens on host:port (port 0 picks a free one); `onAccept` sets up each new connection.
+    public func listen(host: String, port: UInt16, backlog: Int32 = 4096,
+                       onAccept: @escaping (Connection) -> Void) throws(SocketError) -> Listener {
+        let (fd, actualPort) = try Socket.listen(host: host, port: port, backlog: backlog)
+        listeners[fd] = onAccept
+        _ = cgl_epoll_ctl(epollFD, EPOLL_CTL_ADD, fd, EPOLLIN.rawValue, UInt64(UInt32(fd)))
+        return Listener(fd: fd, port: actualPort)
+    }
+
+    /// Stops accepting on every listener (existing connections stay).
+    public func closeListeners() {
+        for fd in listeners.keys {
+            _ = cgl_epoll_ctl(epollFD, EPOLL_CTL_DEL, fd, 0, 0)
+            Glibc.close(fd)
+        }
+        listeners.removeAll()
+    }
+
+    private func acceptBatch(listener fd: Int32, onAccept: (Connection) -> Void) {
+        for _ in 0..<128 {
+            guard let (clientFD, peer) = Socket.accept(listener: fd) else { return }
+            let connection = Connection(id: nextConnectionID, fd: clientFD, peerAddress: peer, loop: self)
+            nextConnectionID += 1
+            if Int(clientFD) >= connectionsByFD.count {
+                connectionsByFD.append(contentsOf: repeatElement(nil, count: Int(clientFD) + 1024 - connectionsByFD.count))
+            }
+            connectionsByFD[Int(clientFD)] = connection
+            connectionCount += 1
+            _ = cgl_epoll_ctl(epollFD, EPOLL_CTL_ADD, clientFD, EPOLLIN.rawValue | EPOLLRDHUP.rawValue,
+                              connection.id << 32 | UInt64(UInt32(clientFD)))
+            onAccept(connection)
+        }
+    }
+
+    func remove(_ connection: Connection) {
+        _ = cgl_epoll_ctl(epollFD, EPOLL_CTL_DEL, connection.fd, 0, 0)
+        if connectionsByFD[Int(connection.fd)] === connection {
+            connectionsByFD[Int(connection.fd)] = nil
+            connectionCount -= 1
+        }
+    }
+
+    /// Every open connection, for sweeps (heartbeats, shutdown).
+    public var connections: [Connection] { connectionsByFD.compactMap { $0 } }
+
+    // MARK: Timers
+
+    /// Runs `action` on the loop thread after `seconds`.
+    @discardableResult
+    public func schedule(after seconds: Double, _ action: @escaping () -> Void) -> TimerHandle {
+        timers.schedule(at: now + UInt64(max(0, seconds) * 1e9), action)
+    }
+
+    // MARK: Running
+
+    public func stop() { execute { [unowned self] in self.running = false } }
+
+    /// Runs passes until `stop()`; each pass waits for events, runs due timers and handed-in
+    /// tasks, then flushes every connection that has output.
+    public func run() {
+        running = true
+        let maxEvents = 256
+        let events = UnsafeMutablePointer<UInt32>.allocate(capacity: maxEvents)
+        let datas = UnsafeMutablePointer<UInt64>.allocate(capacity: maxEvents)
+        defer {
+            events.deallocate()
+            datas.deallocate()
+        }
+        while running {
+            var timeout: Int32 = 1000
+            if !flushQueue.isEmpty {
+                timeout = 0
+            } else if let deadline = timers.nextDeadline {
+                let current = monotonicNanoseconds()
+                timeout = deadline <= current ? 0 : Int32(min(1000, (deadline - current + 999_999) / 1_000_000))
+            }
+            let n = cgl_epoll_wait(epollFD, events, datas, Int32(maxEvents), timeout)
+            let passStart = monotonicNanoseconds()
+            now = passStart
+            if n > 0 {
+                for i in 0..<Int(n) { handle(events: events[i], data: datas[i]) }
+            }
+            for action in timers.popDue(now: now) { action() }
+            flushAll()
+            let passMilliseconds = Double(monotonicNanoseconds() - passStart) / 1e6
+            recentLagMilliseconds = max(passMilliseconds, recentLagMilliseconds * 0.95)
+        }
+    }
+
+    private func handle(events: UInt32, data: UInt64) {
+        if data == UInt64(UInt32.max) {
+            runInbox()
+            return
+        }
+        let fd = Int32(truncatingIfNeeded: data & 0xFFFF_FFFF)
+        if let onAccept = listeners[fd] {
+            acceptBatch(listener: fd, onAccept: onAccept)
+            return
+        }
+        guard Int(fd) < connectionsByFD.count, let connection = connectionsByFD[Int(fd)],
+              connection.id == data >> 32 else { return }
+        if events & EPOLLOUT.rawValue != 0 { flush(connection) }
+        if events & (EPOLLIN.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue | EPOLLRDHUP.rawValue) != 0,
+           !connection.isClosed {
+            read(connection)
+        }
+    }
+
+    private func read(_ connection: Connection) {
+        let n = Glibc.read(connection.fd, readBuffer.baseAddress, readBuffer.count)
+        if n == 0 {
+            connection.close()
+            return
+        }
+        if n < 0 {
+            let err = errno
+            if err != EAGAIN && err != EWOULDBLOCK && err != EINTR { connection.close() }
+            return
+        }
+        bytesRead += UInt64(n)
+        if connection.isLingering { return }
+        guard let delegate = connection.delegate else { return }
+        let fresh = UnsafeRawBufferPointer(rebasing: readBuffer[0..<n])
+        if var pending = connection.leftover {
+            // A partial message from earlier: append and offer the whole.
+            connection.leftover = nil
+            pending.append(contentsOf: fresh)
+            let consumed = pending.withUnsafeBytes { delegate.connection(connection, didRead: $0) }
+            if consumed < pending.count, !connection.isClosed {
+                pending.removeSubrange(0..<consumed)
+                connection.leftover = pending
+            }
+        } else {
+            // The common case: parse straight out of the shared read buffer, copy only a tail.
+            let consumed = delegate.connection(connection, didRead: fresh)
+            if consumed < n, !connection.isClosed {
+                connection.leftover = Array(fresh[consumed...])
+            }
+        }
+    }
+
+    // MARK: Writing
+
+    func markForFlush(_ connection: Connection) {
+        guard !connection.isQueuedForFlush, !connection.isWatchingWritable else { return }
+        connection.isQueuedForFlush = true
+        flushQueue.append(connection)
+    }
+
+    private func flushAll() {
+        var index = 0
+        // Flushing may close connections, which never adds to the queue, so a plain scan works.
+        while index < flushQueue.count {
+            let connection = flushQueue[index]
+            connection.isQueuedForFlush = false
+            if !connection.isClosed { flush(connection) }
+            index += 1
+        }
+        flushQueue.removeAll(keepingCapacity: flushQueue.count < 4096)
+    }
+
+    private func flush(_ connection: Connection) {
+        let (result, written) = connection.outbox.flush(fd: connection.fd, scratch: iovecs, scratchCount: Self.iovecCount)
+        bytesWritten += UInt64(written)
+        switch result {
+        case .drained:
+            if connection.isWatchingWritable {
+                connection.isWatchingWritable = false
+                _ = cgl_epoll_ctl(epollFD, EPOLL_CTL_MOD, connection.fd, EPOLLIN.rawValue | EPOLLRDHUP.rawValue,
+                                  connection.id << 32 | UInt64(UInt32(connection.fd)))
+            }
+            if connection.closeAfterFlush, !connection.isLingering {
+                connection.isLingering = true
+                shutdown(connection.fd, Int32(SHUT_WR))
+            }
+        case .wouldBlock:
+            if !connection.isWatchingWritable {
+                connection.isWatchingWritable = true
+                _ = cgl_epoll_ctl(epollFD, EPOLL_CTL_MOD, connection.fd,
+                                  EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLOUT.rawValue,
+                                  connection.id << 32 | UInt64(UInt32(connection.fd)))
+            }
+        case .failed:
+            connection.close()
+        }
+    }
+}

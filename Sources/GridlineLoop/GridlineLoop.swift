@@ -1,1 +1,0 @@
-// GridlineLoop: placeholder until its step lands.

@@ -1,1 +1,0 @@
-// GridlineServer: placeholder until its step lands.

@@ -1,0 +1,58 @@
+import Foundation
+import GridlineCollab
+import GridlineCrypto
+
+/// What the `gridline` subcommands do, kept here so tests can run them in-process.
+public enum Launcher {
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Prepares the data directory and secret, starts the server and runs it until shutdown.
+    public static func serve(settings: Settings) throws {
+        try FileManager.default.createDirectory(atPath: settings.dataDirectory, withIntermediateDirectories: true)
+        let (secret, generated) = try Secrets.resolve(settings: settings)
+        let server = try Server(settings: settings, secret: secret)
+        let port = try server.start()
+        server.installSignalHandlers()
+        if settings.jwtSecret == nil {
+            let token = makeToken(secret: secret, user: "admin", username: "admin", email: nil, role: .admin,
+                                  ttl: 86400, rooms: nil)
+            let origin = "http://\(settings.host):\(port)"
+            print("""
+                gridline \(Server.version) listening on \(origin)
+                development secret: \(settings.dataDirectory)/\(Secrets.devSecretFileName)\(generated ? " (created)" : "")
+                admin token (24 h): \(token)
+                demo page: \(origin)/?token=\(token)
+                """)
+            fflush(stdout)
+        }
+        server.run()
+    }
+
+    public static func makeToken(secret: [UInt8], user: String, username: String?, email: String?, role: Role,
+                                 ttl: Int64, rooms: [String]?) -> String {
+        let now = Timestamp.nowMilliseconds() / 1000
+        let claims = JWTClaims(sub: user, username: username, email: email, role: role.rawValue, exp: now + ttl,
+                               nbf: nil, iat: now, rooms: rooms)
+        return JWT.sign(claims, secret: secret)
+    }
+
+    /// `gridline token`: a token signed with the configured (or development) secret.
+    public static func token(settings: Settings, flags: [String: String]) throws -> String {
+        guard let user = flags["user"], !user.isEmpty else { throw Failure(description: "token needs --user") }
+        let role = try flags["role"].map { raw in
+            guard let role = Role(rawValue: raw) else { throw Failure(description: "--role must be viewer, editor or admin") }
+            return role
+        } ?? .editor
+        let ttl = try flags["ttl"].map { raw in
+            guard let seconds = Int64(raw), seconds > 0 else { throw Failure(description: "--ttl must be a positive number of seconds") }
+            return seconds
+        } ?? 3600
+        let rooms = flags["rooms"].map { $0.split(separator: ",").map(String.init) }
+        try FileManager.default.createDirectory(atPath: settings.dataDirectory, withIntermediateDirectories: true)
+        let (secret, _) = try Secrets.resolve(settings: settings)
+        return makeToken(secret: secret, user: user, username: flags["username"], email: flags["email"], role: role,
+                         ttl: ttl, rooms: rooms)
+    }
+}

@@ -1,0 +1,214 @@
+import Dispatch
+import Foundation
+import GridlineCollab
+import GridlineHTTP
+import GridlineJSON
+import GridlineLoop
+import GridlineWebSocket
+
+/// The wiring: owns the event loop, the sessions, the dispatcher and the REST routes.
+/// Everything here runs on the loop thread; `requestShutdown` is the one entry from elsewhere.
+public final class Server: @unchecked Sendable {  // state is touched only on the loop thread
+    public let settings: Settings
+    public let loop: EventLoop
+    let logger: Log
+    let restRouter: Router<Endpoint>
+    let admission: Admission
+    var stats = ServerStats()
+    var httpSessions: [UInt64: HTTPSession] = [:]
+    var sessions: [UInt64: WebSocketSession] = [:]
+    var handlers: [String: MessageHandler] = [:]
+    let startedAt = Date()
+    public private(set) var port: UInt16 = 0
+    private var shuttingDown = false
+    private var signalSources: [DispatchSourceSignal] = []
+
+    typealias MessageHandler = (WebSocketSession, IncomingMessage) throws(MessageError) -> Void
+
+    public init(settings: Settings, secret: [UInt8]) throws {
+        self.settings = settings
+        self.loop = try EventLoop()
+        self.logger = Log(minimum: settings.logLevel)
+        self.restRouter = Endpoint.makeRouter()
+        self.admission = Admission(secret: secret, settings: settings)
+        registerHandlers()
+    }
+
+    func log(_ level: LogLevel, _ event: String, connection: UInt64? = nil, user: String? = nil, room: String? = nil,
+             _ fields: [(String, JSONValue)] = []) {
+        logger(level, event, connection: connection, user: user, room: room, fields)
+    }
+
+    // MARK: Lifecycle
+
+    /// Binds the listener; returns the port (useful with port 0 in tests).
+    @discardableResult
+    public func start() throws -> UInt16 {
+        let listener = try loop.listen(host: settings.host, port: settings.port) { [unowned self] connection in
+            self.accept(connection)
+        }
+        port = listener.port
+        scheduleSweep()
+        log(.info, "listening", [("host", .string(settings.host)), ("port", JSONValue(Int(port)))])
+        return port
+    }
+
+    /// Runs the loop on the calling thread until shutdown completes.
+    public func run() {
+        loop.run()
+        log(.info, "stopped")
+    }
+
+    /// SIGINT/SIGTERM start a graceful shutdown.
+    public func installSignalHandlers() {
+        for signalNumber in [SIGINT, SIGTERM] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler { [unowned self] in self.requestShutdown(reason: "signal \(signalNumber)") }
+            source.resume()
+            signalSources.append(source)
+        }
+    }
+
+    /// Graceful shutdown (SPEC §9): stop accepting, close every WebSocket with 1001, let
+    /// writes finish, then stop the loop. Safe from any thread.
+    public func requestShutdown(reason: String) {
+        loop.execute { [unowned self] in self.shutdown(reason: reason) }
+    }
+
+    private func shutdown(reason: String) {
+        guard !shuttingDown else { return }
+        shuttingDown = true
+        log(.info, "shutdown", [("reason", .string(reason)), ("connections", JSONValue(loop.connectionCount))])
+        loop.closeListeners()
+        for session in sessions.values { session.close(code: CloseCode.goingAway, reason: "server shutting down") }
+        for session in httpSessions.values where !session.connection.isClosing { session.connection.closeAfterWriting() }
+        waitForConnectionsToClose(deadline: loop.now + 5_000_000_000)
+    }
+
+    private func waitForConnectionsToClose(deadline: UInt64) {
+        if loop.connectionCount == 0 || loop.now >= deadline {
+            for connection in loop.connections { connection.close() }
+            loop.stop()
+            return
+        }
+        loop.schedule(after: 0.01) { [unowned self] in self.waitForConnectionsToClose(deadline: deadline) }
+    }
+
+    // MARK: Connections
+
+    private func accept(_ connection: Connection) {
+        stats.connectionsAccepted += 1
+        let session = HTTPSession(connection: connection, server: self)
+        connection.delegate = session
+        connection.context = session
+        httpSessions[connection.id] = session
+        log(.debug, "connecting", connection: connection.id, [("peer", .string(connection.peerAddress))])
+    }
+
+    func httpSessionClosed(_ session: HTTPSession) {
+        httpSessions[session.connection.id] = nil
+    }
+
+    /// A once-a-second pass over sessions: HTTP timeouts, WebSocket pings and silence.
+    private func scheduleSweep() {
+        loop.schedule(after: 1) { [unowned self] in
+            let now = self.loop.now
+            for session in self.httpSessions.values { session.checkDeadline(now: now) }
+            for session in self.sessions.values { session.heartbeat(now: now) }
+            self.scheduleSweep()
+        }
+    }
+
+    // MARK: WebSocket upgrade
+
+    /// Validates the handshake, admits the client and switches the connection to WebSocket.
+    /// Returns true when upgraded; otherwise an HTTP refusal was written.
+    func upgrade(_ http: HTTPSession, request: RESTRequest) -> Bool {
+        let head = request.head
+        let headerList = head.headers.fields.map { (name: $0.name, value: $0.value) }
+        let handshake: HandshakeRequest
+        switch WebSocketHandshake.validate(method: head.method, versionMinor: head.versionMinor, headers: headerList) {
+        case .success(let valid):
+            handshake = valid
+        case .failure(let error):
+            stats.handshakesRefused += 1
+            log(.info, "handshake_refused", connection: http.connection.id,
+                [("peer", .string(request.peer)), ("reason", .string(error.reason))])
+            let extra: [(String, String)] = error.status == 426 ? [("Sec-WebSocket-Version", "13")] : []
+            http.fail(status: error.status, code: "INVALID_MESSAGE", text: error.reason, headers: extra)
+            return false
+        }
+        let admitted: Admitted
+        switch admission.admit(head: head, handshake: handshake, peer: request.peer) {
+        case .success(let value):
+            admitted = value
+        case .failure(let refusal):
+            stats.handshakesRefused += 1
+            log(.info, "admission_refused", connection: http.connection.id,
+                [("peer", .string(request.peer)), ("reason", .string(refusal.logReason))])
+            http.fail(status: refusal.status, code: refusal.code.rawValue, text: refusal.text)
+            return false
+        }
+        let connection = http.connection
+        httpSessions[connection.id] = nil
+        connection.write(WebSocketHandshake.responseHead(
+            accept: WebSocketHandshake.acceptValue(forKey: handshake.key), subprotocol: admitted.subprotocol))
+        let session = WebSocketSession(connection: connection, user: admitted.user, server: self)
+        connection.delegate = session
+        connection.context = session
+        sessions[connection.id] = session
+        stats.websocketsOpened += 1
+        log(.info, "connected", connection: connection.id, user: admitted.user.id, [("peer", .string(request.peer))])
+        session.send(OutgoingMessage.frame("connection_established", [
+            ("connection_id", .string(ConnectionIDs.format(connection.id))),
+            ("user", ["user_id": .string(admitted.user.id), "username": .string(admitted.user.username),
+                      "role": .string(admitted.user.role.rawValue)]),
+            ("heartbeat_interval", JSONValue(Int(settings.pingInterval * 1000))),
+            ("limits", limitsObject()),
+        ]))
+        return true
+    }
+
+    func limitsObject() -> JSONValue {
+        [
+            "max_message_bytes": JSONValue(settings.maxMessageBytes),
+            "requests_per_minute": JSONValue(settings.requestsPerMinute),
+            "requests_per_hour": JSONValue(settings.requestsPerHour),
+            "cursor_rate": JSONValue(settings.cursorRate),
+            "max_connections_per_user": JSONValue(settings.maxConnectionsPerUser),
+            "upload_max_bytes": JSONValue(Int(settings.uploadMaxBytes)),
+        ]
+    }
+
+    func sessionClosed(_ session: WebSocketSession) {
+        sessions[session.id] = nil
+        log(.info, "closed", connection: session.id, user: session.user.id,
+            [("code", JSONValue(Int(session.closeCode)))])
+    }
+
+    // MARK: Messages
+
+    /// Parses one text message and runs its handler; any refusal becomes an `error` frame.
+    func dispatch(_ payload: [UInt8], from session: WebSocketSession) {
+        var requestID: String?
+        do throws(MessageError) {
+            let message = try IncomingMessage.parse(payload)
+            requestID = message.requestID
+            guard let handler = handlers[message.type] else {
+                stats.countMessage(type: "unknown")
+                throw MessageError(.UNKNOWN_MESSAGE_TYPE, "unknown message type '\(message.type.prefix(64))'")
+            }
+            stats.countMessage(type: message.type)
+            try handler(session, message)
+        } catch {
+            session.send(error: error, requestID: requestID ?? error.requestID)
+        }
+    }
+
+    private func registerHandlers() {
+        handlers["ping"] = { session, message throws(MessageError) in
+            session.send(OutgoingMessage.frame("pong", [], requestID: message.requestID))
+        }
+    }
+}

@@ -1,0 +1,23 @@
+/// Counters the REST stats endpoints and `/metrics` report. Loop thread only.
+struct ServerStats {
+    var connectionsAccepted: UInt64 = 0
+    var websocketsOpened: UInt64 = 0
+    var handshakesRefused: UInt64 = 0
+    var messagesIn: UInt64 = 0
+    var messagesInByType: [String: UInt64] = [:]
+    var framesOut: UInt64 = 0
+    var droppedFrames: UInt64 = 0
+    var slowConsumers: UInt64 = 0
+    var errorsByCode: [String: UInt64] = [:]
+    var rateLimitEvents: UInt64 = 0
+
+    mutating func countError(_ code: ErrorCode) {
+        errorsByCode[code.rawValue, default: 0] += 1
+    }
+
+    mutating func countMessage(type: String) {
+        messagesIn += 1
+        // Only known types get their own counter, so clients can't grow this map.
+        messagesInByType[type, default: 0] += 1
+    }
+}

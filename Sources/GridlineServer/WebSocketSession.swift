@@ -1,0 +1,152 @@
+import GridlineCollab
+import GridlineJSON
+import GridlineLoop
+import GridlineWebSocket
+
+/// One admitted WebSocket connection: decodes frames, answers control frames, hands JSON
+/// messages to the dispatcher, and enforces the send-buffer cap (SPEC §3). Loop thread only.
+final class WebSocketSession: ConnectionDelegate {
+    let connection: Connection
+    let user: User
+    unowned let server: Server
+    private var decoder: FrameDecoder
+    /// When we last heard anything from the peer (ns, loop clock).
+    private(set) var lastReceived: UInt64
+    private var lastPingSent: UInt64
+    private(set) var closeSent = false
+    private var closeTimer: TimerHandle?
+    /// Per-connection state other modules attach (rooms joined, cursor rate window…).
+    var collab: ClientState
+
+    var id: UInt64 { connection.id }
+
+    init(connection: Connection, user: User, server: Server) {
+        self.connection = connection
+        self.user = user
+        self.server = server
+        self.decoder = FrameDecoder(role: .server, maxMessageBytes: server.settings.maxMessageBytes)
+        self.lastReceived = server.loop.now
+        self.lastPingSent = server.loop.now
+        self.collab = ClientState(connectionID: connection.id, user: user)
+    }
+
+    // MARK: Reading
+
+    func connection(_ connection: Connection, didRead bytes: UnsafeRawBufferPointer) -> Int {
+        lastReceived = server.loop.now
+        var offset = 0
+        while offset < bytes.count, !connection.isClosing {
+            let event: WebSocketEvent?
+            do {
+                let (consumed, decoded) = try decoder.decode(UnsafeRawBufferPointer(rebasing: bytes[offset...]))
+                offset += consumed
+                event = decoded
+                if consumed == 0 && decoded == nil { break }
+            } catch {
+                server.log(.info, "protocol_error", connection: id, user: user.id,
+                           [("close_code", JSONValue(Int(error.closeCode))), ("reason", .string("\(error)"))])
+                close(code: error.closeCode, reason: closeReason(for: error))
+                return bytes.count
+            }
+            if let event { handle(event) }
+        }
+        // After our close frame, the peer's bytes are read and dropped (RFC 6455 §5.5.1).
+        return connection.isClosing ? bytes.count : offset
+    }
+
+    private func closeReason(for error: FrameError) -> String {
+        switch error.closeCode {
+        case CloseCode.messageTooBig: return "message too big"
+        case CloseCode.invalidPayload: return "invalid UTF-8"
+        default: return "protocol error"
+        }
+    }
+
+    private func handle(_ event: WebSocketEvent) {
+        switch event {
+        case .text(let payload):
+            server.dispatch(payload, from: self)
+        case .binary:
+            server.stats.countError(.INVALID_MESSAGE)
+            send(OutgoingMessage.error(MessageError(.INVALID_MESSAGE, "binary frames are not supported; send JSON text"),
+                                       requestID: nil))
+        case .ping(let payload):
+            var frame: [UInt8] = []
+            FrameEncoder.encode(opcode: .pong, payload: payload, into: &frame)
+            connection.write(frame)
+        case .pong:
+            break  // lastReceived is already updated; unsolicited pongs need no answer (§5.5.3)
+        case .close(let code, _):
+            // Echo the peer's code (or 1000 for an empty close) and close after it is written (§5.5.1).
+            if !closeSent {
+                closeSent = true
+                connection.write(FrameEncoder.closeFrame(code: code ?? CloseCode.normal))
+                server.log(.info, "closing", connection: id, user: user.id,
+                           [("code", JSONValue(Int(code ?? CloseCode.normal))), ("by", "client")])
+                closeCode = code ?? 1005
+            }
+            connection.closeAfterWriting()
+        }
+    }
+
+    // MARK: Writing
+
+    /// Queues a frame. Droppable frames (cursor, typing) are skipped once half the send-buffer
+    /// cap is used; any frame that would pass the cap closes the connection as a slow consumer.
+    @discardableResult
+    func send(_ chunk: ByteChunk, droppable: Bool = false) -> Bool {
+        guard !closeSent, !connection.isClosing else { return false }
+        let pending = connection.pendingOutputBytes
+        let cap = server.settings.sendBufferBytes
+        if droppable, pending > cap / 2 {
+            server.stats.droppedFrames += 1
+            return false
+        }
+        if pending + chunk.count > cap {
+            server.stats.slowConsumers += 1
+            connection.discardUnsentOutput()
+            close(code: CloseCode.policyViolation, reason: "slow consumer")
+            return false
+        }
+        connection.write(chunk)
+        server.stats.framesOut += 1
+        return true
+    }
+
+    func send(error: MessageError, requestID: String?) {
+        server.stats.countError(error.code)
+        send(OutgoingMessage.error(error, requestID: requestID))
+    }
+
+    /// Starts the closing handshake; the socket closes when the peer answers or after 2 s.
+    func close(code: UInt16, reason: String) {
+        guard !closeSent, !connection.isClosed else { return }
+        closeSent = true
+        closeCode = code
+        server.log(.info, "closing", connection: id, user: user.id,
+                   [("code", JSONValue(Int(code))), ("reason", .string(reason)), ("by", "server")])
+        connection.write(FrameEncoder.closeFrame(code: code, reason: reason))
+        connection.closeAfterWriting(timeout: 2)
+    }
+
+    private(set) var closeCode: UInt16 = 1006
+
+    /// Called once a second: protocol pings and the silence timeout (SPEC §1).
+    func heartbeat(now: UInt64) {
+        guard !closeSent else { return }
+        let timeout = UInt64(server.settings.pingTimeout * 1e9)
+        if now - lastReceived >= timeout {
+            close(code: CloseCode.goingAway, reason: "ping timeout")
+            return
+        }
+        let interval = UInt64(server.settings.pingInterval * 1e9)
+        if now - lastPingSent >= interval {
+            lastPingSent = now
+            connection.write(FrameEncoder.pingFrame([UInt8]()))
+        }
+    }
+
+    func connectionDidClose(_ connection: Connection) {
+        server.sessionClosed(self)
+    }
+}
