@@ -1,1 +1,0 @@
-// GridlineJSON: placeholder until its step lands.

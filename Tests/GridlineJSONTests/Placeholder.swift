@@ -1,5 +1,0 @@
-import XCTest
-
-final class GridlineJSONPlaceholder: XCTestCase {
-    func testModuleBuilds() {}
-}
