@@ -164,4 +164,11 @@ final class JWTRefusalTests: XCTestCase {
             assertRefused(F.sign(payload: #"{"sub":"u1","exp":\#(exp)}"#), .invalidClaim(.exp))
         }
     }
+
+    func testNegativeLeewayCountsAsZeroAndExtremeLeewayDoesNotTrap() {
+        assertRefused(F.sign(payload: #"{"sub":"u1","exp":\#(F.now + 1),"iat":\#(F.now + 1)}"#), .issuedInFuture, leeway: -100)
+        XCTAssertNoThrow(try F.verify(F.sign(payload: #"{"sub":"u1","exp":\#(F.now + 1)}"#), leeway: .min))
+        XCTAssertNoThrow(try F.verify(F.sign(payload: #"{"sub":"u1","exp":9007199254740992}"#), leeway: .max))
+        XCTAssertNoThrow(try F.verify(F.sign(payload: #"{"sub":"u1","exp":1,"nbf":-9007199254740992}"#), leeway: .max))
+    }
 }
