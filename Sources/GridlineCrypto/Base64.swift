@@ -27,6 +27,12 @@ public enum Base64 {
         return decode(chars[...], url: true)
     }
 
+    /// Strict base64url over bytes already in hand (the JWT verifier's segments), sparing a
+    /// round trip through `String`.
+    static func decodeURL(bytes chars: ArraySlice<UInt8>) -> [UInt8]? {
+        decode(chars, url: true)
+    }
+
     private static func encode<C: Collection>(_ bytes: C, alphabet: [UInt8], pad: Bool) -> [UInt8]
     where C.Element == UInt8 {
         var out: [UInt8] = []

@@ -21,3 +21,25 @@ final class SHA1Tests: XCTestCase {
         XCTAssertEqual(Base64.encode(SHA1.hash(Array(input.utf8))), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=")
     }
 }
+
+final class SHA1IncrementalTests: XCTestCase {
+    // Lengths around 55/56/64 exercise the padding branch that needs an extra block.
+    func testSplittingAtEveryOffsetGivesTheOneShotDigest() {
+        for length in [0, 1, 55, 56, 57, 63, 64, 65, 119, 120, 128, 200] {
+            let message = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
+            let whole = SHA1.hash(message)
+            for split in 0...length {
+                var sha = SHA1()
+                sha.update(message[..<split])
+                sha.update(message[split...])
+                XCTAssertEqual(sha.finalize(), whole, "length \(length) split \(split)")
+            }
+        }
+    }
+
+    // FIPS 180 example "abc" through a non-contiguous sequence.
+    func testNonContiguousSequencesHashLikeArrays() {
+        XCTAssertEqual(SHA1.hash("abc".utf8.lazy.map { $0 }), SHA1.hash(Array("abc".utf8)))
+        XCTAssertEqual(SHA1.hash("abc".utf8.lazy.map { $0 }).count, 20)
+    }
+}

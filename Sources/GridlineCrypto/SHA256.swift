@@ -1,0 +1,170 @@
+/// SHA-256 (FIPS 180-4 §6.2), used for HMAC-SHA256 and so for every JWT check at admission.
+///
+/// A plain value with no heap storage: the state and the partial block live inline, so
+/// copying a prepared hasher (as `HMACSHA256` does for its inner and outer pads) allocates
+/// nothing. Feed bytes with `update`, then call `finalize` once.
+public struct SHA256: Sendable {
+    /// Length of a digest in bytes.
+    public static let digestByteCount = 32
+    /// Length of one compression block in bytes (FIPS 180-4 §5.1.1).
+    public static let blockByteCount = 64
+
+    private typealias State = (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32)
+    /// 64 bytes held inline; read and written through `withUnsafeMutableBytes(of:)`.
+    private typealias Block = (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64)
+
+    // FIPS 180-4 §5.3.3: initial hash value.
+    private var state: State = (
+        0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a,
+        0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19
+    )
+    private var block: Block = (0, 0, 0, 0, 0, 0, 0, 0)
+    private var blockCount = 0
+    private var totalBytes: UInt64 = 0
+
+    public init() {}
+
+    public static func hash<S: Sequence>(_ bytes: S) -> [UInt8] where S.Element == UInt8 {
+        var sha = SHA256()
+        sha.update(bytes)
+        return sha.finalize()
+    }
+
+    public mutating func update<S: Sequence>(_ bytes: S) where S.Element == UInt8 {
+        let handled: Void? = bytes.withContiguousStorageIfAvailable { buffer in
+            update(UnsafeRawBufferPointer(buffer))
+        }
+        if handled == nil {
+            // Lazy sequences and the like: one copy, then the same fast path.
+            Array(bytes).withUnsafeBytes { update($0) }
+        }
+    }
+
+    public mutating func update(_ input: UnsafeRawBufferPointer) {
+        guard var next = input.baseAddress, input.count > 0 else { return }
+        var remaining = input.count
+        totalBytes &+= UInt64(remaining)
+
+        if blockCount > 0 {
+            let take = min(Self.blockByteCount - blockCount, remaining)
+            let offset = blockCount
+            withUnsafeMutableBytes(of: &block) { buffer in
+                (buffer.baseAddress! + offset).copyMemory(from: next, byteCount: take)
+            }
+            blockCount += take
+            next += take
+            remaining -= take
+            guard blockCount == Self.blockByteCount else { return }
+            withUnsafeBytes(of: block) { buffer in
+                Self.compress(&state, blocks: buffer.baseAddress!, count: 1)
+            }
+            blockCount = 0
+        }
+
+        // Whole blocks are compressed straight from the caller's memory, without copying.
+        let wholeBlocks = remaining / Self.blockByteCount
+        if wholeBlocks > 0 {
+            Self.compress(&state, blocks: next, count: wholeBlocks)
+            next += wholeBlocks * Self.blockByteCount
+            remaining -= wholeBlocks * Self.blockByteCount
+        }
+
+        if remaining > 0 {
+            let tail = remaining
+            withUnsafeMutableBytes(of: &block) { buffer in
+                buffer.baseAddress!.copyMemory(from: next, byteCount: tail)
+            }
+            blockCount = tail
+        }
+    }
+
+    /// Pads the message (FIPS 180-4 §5.1.1) and returns the 32-byte digest.
+    /// The hasher is spent afterwards; start a new one for the next message.
+    public mutating func finalize() -> [UInt8] {
+        let bitLength = totalBytes &* 8
+        let used = blockCount
+        withUnsafeMutableBytes(of: &block) { buffer in
+            buffer[used] = 0x80
+            for i in (used + 1)..<Self.blockByteCount { buffer[i] = 0 }
+        }
+        if used + 1 > Self.blockByteCount - 8 {
+            // No room for the 64-bit length: it goes into one extra all-padding block.
+            withUnsafeBytes(of: block) { Self.compress(&state, blocks: $0.baseAddress!, count: 1) }
+            block = (0, 0, 0, 0, 0, 0, 0, 0)
+        }
+        withUnsafeMutableBytes(of: &block) { buffer in
+            buffer.storeBytes(of: bitLength.bigEndian, toByteOffset: 56, as: UInt64.self)
+        }
+        withUnsafeBytes(of: block) { Self.compress(&state, blocks: $0.baseAddress!, count: 1) }
+        blockCount = 0
+
+        let words = state
+        return [UInt8](unsafeUninitializedCapacity: Self.digestByteCount) { out, initialized in
+            let raw = UnsafeMutableRawBufferPointer(out)
+            withUnsafeBytes(of: words) { source in
+                for i in 0..<8 {
+                    let word = source.load(fromByteOffset: i * 4, as: UInt32.self)
+                    raw.storeBytes(of: word.bigEndian, toByteOffset: i * 4, as: UInt32.self)
+                }
+            }
+            initialized = Self.digestByteCount
+        }
+    }
+
+    // FIPS 180-4 §4.2.2: the first 32 bits of the fractional parts of the cube roots of
+    // the first 64 primes.
+    private static let roundConstants: [UInt32] = [
+        0x428a_2f98, 0x7137_4491, 0xb5c0_fbcf, 0xe9b5_dba5, 0x3956_c25b, 0x59f1_11f1, 0x923f_82a4, 0xab1c_5ed5,
+        0xd807_aa98, 0x1283_5b01, 0x2431_85be, 0x550c_7dc3, 0x72be_5d74, 0x80de_b1fe, 0x9bdc_06a7, 0xc19b_f174,
+        0xe49b_69c1, 0xefbe_4786, 0x0fc1_9dc6, 0x240c_a1cc, 0x2de9_2c6f, 0x4a74_84aa, 0x5cb0_a9dc, 0x76f9_88da,
+        0x983e_5152, 0xa831_c66d, 0xb003_27c8, 0xbf59_7fc7, 0xc6e0_0bf3, 0xd5a7_9147, 0x06ca_6351, 0x1429_2967,
+        0x27b7_0a85, 0x2e1b_2138, 0x4d2c_6dfc, 0x5338_0d13, 0x650a_7354, 0x766a_0abb, 0x81c2_c92e, 0x9272_2c85,
+        0xa2bf_e8a1, 0xa81a_664b, 0xc24b_8b70, 0xc76c_51a3, 0xd192_e819, 0xd699_0624, 0xf40e_3585, 0x106a_a070,
+        0x19a4_c116, 0x1e37_6c08, 0x2748_774c, 0x34b0_bcb5, 0x391c_0cb3, 0x4ed8_aa4a, 0x5b9c_ca4f, 0x682e_6ff3,
+        0x748f_82ee, 0x78a5_636f, 0x84c8_7814, 0x8cc7_0208, 0x90be_fffa, 0xa450_6ceb, 0xbef9_a3f7, 0xc671_78f2,
+    ]
+
+    @inline(__always)
+    private static func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 &- n)) }
+
+    /// FIPS 180-4 §6.2.2 over `count` consecutive 64-byte blocks at `blocks` (any alignment).
+    private static func compress(_ state: inout State, blocks: UnsafeRawPointer, count: Int) {
+        roundConstants.withUnsafeBufferPointer { k in
+            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
+                var (h0, h1, h2, h3, h4, h5, h6, h7) = state
+                for n in 0..<count {
+                    let base = blocks + n * blockByteCount
+                    for t in 0..<16 {
+                        w[t] = UInt32(bigEndian: base.loadUnaligned(fromByteOffset: t * 4, as: UInt32.self))
+                    }
+                    for t in 16..<64 {
+                        let x = w[t - 15]
+                        let y = w[t - 2]
+                        let sigma0 = rotr(x, 7) ^ rotr(x, 18) ^ (x >> 3)
+                        let sigma1 = rotr(y, 17) ^ rotr(y, 19) ^ (y >> 10)
+                        w[t] = sigma1 &+ w[t - 7] &+ sigma0 &+ w[t - 16]
+                    }
+                    var (a, b, c, d, e, f, g, h) = (h0, h1, h2, h3, h4, h5, h6, h7)
+                    for t in 0..<64 {
+                        let bigSigma1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
+                        let choose = (e & f) ^ (~e & g)
+                        let t1 = h &+ bigSigma1 &+ choose &+ k[t] &+ w[t]
+                        let bigSigma0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
+                        let majority = (a & b) ^ (a & c) ^ (b & c)
+                        h = g
+                        g = f
+                        f = e
+                        e = d &+ t1
+                        d = c
+                        c = b
+                        b = a
+                        a = t1 &+ bigSigma0 &+ majority
+                    }
+                    h0 &+= a; h1 &+= b; h2 &+= c; h3 &+= d
+                    h4 &+= e; h5 &+= f; h6 &+= g; h7 &+= h
+                }
+                state = (h0, h1, h2, h3, h4, h5, h6, h7)
+            }
+        }
+    }
+}

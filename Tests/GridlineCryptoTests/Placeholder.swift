@@ -1,5 +1,0 @@
-import XCTest
-
-final class GridlineCryptoPlaceholder: XCTestCase {
-    func testModuleBuilds() {}
-}
