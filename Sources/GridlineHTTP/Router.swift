@@ -12,6 +12,11 @@ public enum RouteMatch<Handler: Sendable>: Sendable {
 public struct RouteDescription: Sendable, Equatable, Hashable {
     public var method: String
     public var pattern: String
+
+    public init(method: String, pattern: String) {
+        self.method = method
+        self.pattern = pattern
+    }
 }
 
 /// A method-and-path router small enough to read in one sitting.
