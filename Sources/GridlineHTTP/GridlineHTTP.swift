@@ -1,1 +1,0 @@
-// GridlineHTTP: placeholder until its step lands.

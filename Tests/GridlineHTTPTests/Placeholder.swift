@@ -1,5 +1,0 @@
-import XCTest
-
-final class GridlineHTTPPlaceholder: XCTestCase {
-    func testModuleBuilds() {}
-}
