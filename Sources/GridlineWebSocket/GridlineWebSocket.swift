@@ -1,1 +1,0 @@
-// GridlineWebSocket: placeholder until its step lands.

@@ -1,5 +1,0 @@
-import XCTest
-
-final class GridlineWebSocketPlaceholder: XCTestCase {
-    func testModuleBuilds() {}
-}
