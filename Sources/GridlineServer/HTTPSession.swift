@@ -14,8 +14,6 @@ final class HTTPSession: ConnectionDelegate {
     private var endpoint: Endpoint?
     private var params: [String: String] = [:]
     private var body: [UInt8] = []
-    private var bodyCap = 0
-    private var bodyReceived: Int64 = 0
     private var awaitingResponse = false
     /// Loop-clock deadline for the current phase (waiting for a head, or idle keep-alive); 0 = none.
     private(set) var deadline: UInt64
@@ -28,8 +26,9 @@ final class HTTPSession: ConnectionDelegate {
 
     func connection(_ connection: Connection, didRead bytes: UnsafeRawBufferPointer) -> Int {
         var offset = 0
-        while offset < bytes.count, !awaitingResponse, !connection.isClosing {
-            if head == nil, parser.isIdleBetweenRequests {
+        // The parser may have an event (e.g. `.end`) ready with no input left, so loop on events.
+        while !awaitingResponse, !connection.isClosing {
+            if head == nil, parser.isIdle, offset < bytes.count {
                 // First byte of a new request: the whole head must arrive within the header timeout.
                 deadline = server.loop.now + UInt64(server.settings.headerTimeout * 1e9)
             }
@@ -38,22 +37,21 @@ final class HTTPSession: ConnectionDelegate {
             do {
                 (consumed, event) = try parser.parse(UnsafeRawBufferPointer(rebasing: bytes[offset...]))
             } catch {
-                fail(status: error.status, code: "INVALID_MESSAGE", text: error.reason)
+                fail(status: error.status, code: error.status == 413 ? "PAYLOAD_TOO_LARGE" : "INVALID_MESSAGE",
+                     text: error.reason)
                 return bytes.count
             }
             let chunkStart = offset
             offset += consumed
-            guard let event else {
-                if consumed == 0 { break }
-                continue
-            }
+            guard let event else { break }
             switch event {
             case .head(let requestHead):
                 begin(requestHead)
             case .body(let range):
-                receiveBody(UnsafeRawBufferPointer(rebasing: bytes[(chunkStart + range.lowerBound)..<(chunkStart + range.upperBound)]))
+                body.append(contentsOf: UnsafeRawBufferPointer(
+                    rebasing: bytes[(chunkStart + range.lowerBound)..<(chunkStart + range.upperBound)]))
             case .end:
-                if let upgraded = finishRequest(), upgraded {
+                if finishRequest() {
                     // The rest of the buffer is already WebSocket frames.
                     if let session = connection.delegate, offset < bytes.count {
                         offset += session.connection(connection, didRead: UnsafeRawBufferPointer(rebasing: bytes[offset...]))
@@ -69,34 +67,21 @@ final class HTTPSession: ConnectionDelegate {
         deadline = 0
         head = requestHead
         body = []
-        bodyReceived = 0
         switch server.restRouter.match(method: requestHead.method, path: requestHead.path) {
         case .found(let found, let foundParams):
             endpoint = found
             params = foundParams
-            bodyCap = found.bodyCap
+            parser.maxBodyBytes = Int64(found.bodyCap)
         case .methodNotAllowed, .notFound:
             endpoint = nil
             params = [:]
-            bodyCap = 64 * 1024  // read and drop a small body so the connection stays usable
+            parser.maxBodyBytes = 64 * 1024  // read and drop a small body so the connection stays usable
         }
-        if let length = requestHead.contentLength, length > Int64(bodyCap) {
-            fail(status: 413, code: "PAYLOAD_TOO_LARGE", text: "request body over \(bodyCap) bytes")
-        }
-    }
-
-    private func receiveBody(_ bytes: UnsafeRawBufferPointer) {
-        bodyReceived += Int64(bytes.count)
-        if bodyReceived > Int64(bodyCap) {
-            fail(status: 413, code: "PAYLOAD_TOO_LARGE", text: "request body over \(bodyCap) bytes")
-            return
-        }
-        body.append(contentsOf: bytes)
     }
 
     /// Returns true when the connection became a WebSocket.
-    private func finishRequest() -> Bool? {
-        guard let requestHead = head else { return nil }
+    private func finishRequest() -> Bool {
+        guard let requestHead = head else { return false }
         head = nil
         let request = RESTRequest(head: requestHead, params: params, body: body, peer: connection.peerAddress)
         body = []

@@ -19,13 +19,13 @@ public enum Launcher {
             let token = makeToken(secret: secret, user: "admin", username: "admin", email: nil, role: .admin,
                                   ttl: 86400, rooms: nil)
             let origin = "http://\(settings.host):\(port)"
-            print("""
+            FileHandle.standardOutput.write(Data("""
                 gridline \(Server.version) listening on \(origin)
                 development secret: \(settings.dataDirectory)/\(Secrets.devSecretFileName)\(generated ? " (created)" : "")
                 admin token (24 h): \(token)
                 demo page: \(origin)/?token=\(token)
-                """)
-            fflush(stdout)
+
+                """.utf8))
         }
         server.run()
     }
@@ -41,11 +41,11 @@ public enum Launcher {
     /// `gridline token`: a token signed with the configured (or development) secret.
     public static func token(settings: Settings, flags: [String: String]) throws -> String {
         guard let user = flags["user"], !user.isEmpty else { throw Failure(description: "token needs --user") }
-        let role = try flags["role"].map { raw in
+        let role = try flags["role"].map { (raw: String) throws -> Role in
             guard let role = Role(rawValue: raw) else { throw Failure(description: "--role must be viewer, editor or admin") }
             return role
         } ?? .editor
-        let ttl = try flags["ttl"].map { raw in
+        let ttl = try flags["ttl"].map { (raw: String) throws -> Int64 in
             guard let seconds = Int64(raw), seconds > 0 else { throw Failure(description: "--ttl must be a positive number of seconds") }
             return seconds
         } ?? 3600

@@ -22,10 +22,8 @@ public enum Secrets {
         if let existing = FileManager.default.contents(atPath: path), existing.count >= 32 {
             return (Array(existing), false)
         }
-        var random = [UInt8](repeating: 0, count: 48)
-        guard getrandom(&random, random.count, 0) == random.count else {
-            throw Refusal(description: "cannot read random bytes for the development secret")
-        }
+        var generator = SystemRandomNumberGenerator()  // getrandom(2) on Linux
+        let random = (0..<48).map { _ in UInt8.random(in: 0...255, using: &generator) }
         // Hex keeps the file printable for people who want to copy it into JWT_SECRET_KEY.
         let hex = Array(random.map { String(format: "%02x", $0) }.joined().utf8)
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)

@@ -23,7 +23,8 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
     private var shuttingDown = false
     private var signalSources: [DispatchSourceSignal] = []
 
-    typealias MessageHandler = (WebSocketSession, IncomingMessage) throws(MessageError) -> Void
+    /// Handlers throw `MessageError` (typed throws in stored closures crashes the 6.3 compiler).
+    typealias MessageHandler = (WebSocketSession, IncomingMessage) throws -> Void
 
     public init(settings: Settings, secret: [UInt8]) throws {
         self.settings = settings
@@ -192,7 +193,7 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
     /// Parses one text message and runs its handler; any refusal becomes an `error` frame.
     func dispatch(_ payload: [UInt8], from session: WebSocketSession) {
         var requestID: String?
-        do throws(MessageError) {
+        do {
             let message = try IncomingMessage.parse(payload)
             requestID = message.requestID
             guard let handler = handlers[message.type] else {
@@ -201,13 +202,16 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
             }
             stats.countMessage(type: message.type)
             try handler(session, message)
-        } catch {
+        } catch let error as MessageError {
             session.send(error: error, requestID: requestID ?? error.requestID)
+        } catch {
+            log(.error, "handler_failed", connection: session.id, user: session.user.id, [("error", .string("\(error)"))])
+            session.send(error: MessageError(.INTERNAL_ERROR, "internal error"), requestID: requestID)
         }
     }
 
     private func registerHandlers() {
-        handlers["ping"] = { session, message throws(MessageError) in
+        handlers["ping"] = { session, message in
             session.send(OutgoingMessage.frame("pong", [], requestID: message.requestID))
         }
     }
