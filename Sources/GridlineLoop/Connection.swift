@@ -27,7 +27,7 @@ public final class Connection {
     var isQueuedForFlush = false
     var isWatchingWritable = false
     var closeAfterFlush = false
-    /// Our FIN is sent; remaining input is read and discarded until the peer's FIN.
+    /// Our FIN is sent; input still goes to the delegate until the peer's FIN or the timeout.
     var isLingering = false
     public private(set) var isClosed = false
 

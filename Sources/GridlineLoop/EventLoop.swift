@@ -203,7 +203,6 @@ public final class EventLoop: @unchecked Sendable {  // loop-thread state except
             return
         }
         bytesRead += UInt64(n)
-        if connection.isLingering { return }
         guard let delegate = connection.delegate else { return }
         let fresh = UnsafeRawBufferPointer(rebasing: readBuffer[0..<n])
         if var pending = connection.leftover {

@@ -111,9 +111,10 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
         httpSessions[session.connection.id] = nil
     }
 
-    /// A once-a-second pass over sessions: HTTP timeouts, WebSocket pings and silence.
+    /// A periodic pass over sessions (once a second, or faster for short ping intervals):
+    /// HTTP timeouts, WebSocket pings and silence.
     private func scheduleSweep() {
-        loop.schedule(after: 1) { [unowned self] in
+        loop.schedule(after: max(0.05, min(1, settings.pingInterval / 2))) { [unowned self] in
             let now = self.loop.now
             for session in self.httpSessions.values { session.checkDeadline(now: now) }
             for session in self.sessions.values { session.heartbeat(now: now) }

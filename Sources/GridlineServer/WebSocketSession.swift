@@ -35,7 +35,7 @@ final class WebSocketSession: ConnectionDelegate {
     func connection(_ connection: Connection, didRead bytes: UnsafeRawBufferPointer) -> Int {
         lastReceived = server.loop.now
         var offset = 0
-        while offset < bytes.count, !connection.isClosing {
+        while offset < bytes.count, !connection.isClosed {
             let event: WebSocketEvent?
             do {
                 let (consumed, decoded) = try decoder.decode(UnsafeRawBufferPointer(rebasing: bytes[offset...]))
@@ -43,15 +43,23 @@ final class WebSocketSession: ConnectionDelegate {
                 event = decoded
                 if consumed == 0 && decoded == nil { break }
             } catch {
-                server.log(.info, "protocol_error", connection: id, user: user.id,
-                           [("close_code", JSONValue(Int(error.closeCode))), ("reason", .string("\(error)"))])
-                close(code: error.closeCode, reason: closeReason(for: error))
+                if !closeSent {
+                    server.log(.info, "protocol_error", connection: id, user: user.id,
+                               [("close_code", JSONValue(Int(error.closeCode))), ("reason", .string("\(error)"))])
+                    close(code: error.closeCode, reason: closeReason(for: error))
+                }
                 return bytes.count
             }
-            if let event { handle(event) }
+            guard let event else { continue }
+            if closeSent {
+                // After our close frame only the peer's close matters (RFC 6455 §5.5.1); once
+                // ours is on the wire, the server closes TCP first (§7.1.1).
+                if case .close = event, connection.pendingOutputBytes == 0 { connection.close() }
+                continue
+            }
+            handle(event)
         }
-        // After our close frame, the peer's bytes are read and dropped (RFC 6455 §5.5.1).
-        return connection.isClosing ? bytes.count : offset
+        return offset
     }
 
     private func closeReason(for error: FrameError) -> String {
