@@ -28,13 +28,18 @@ struct AdmissionRefusal: Error {
 struct Admission {
     private let key: HMACSHA256
     private let allowAllOrigins: Bool
-    private let allowedOrigins: Set<String>
+    private var allowedOrigins: Set<String>
     static let leewaySeconds: Int64 = 30
 
     init(secret: [UInt8], settings: Settings) {
         self.key = HMACSHA256(key: secret)
         self.allowAllOrigins = settings.allowedOrigins.contains("*")
-        self.allowedOrigins = Set((settings.allowedOrigins + settings.ownOrigins).map(Self.normalizeOrigin))
+        self.allowedOrigins = Set(settings.allowedOrigins.map(Self.normalizeOrigin))
+    }
+
+    /// Adds origins once they are known (the server's own, after it binds its port).
+    mutating func allow(origins: [String]) {
+        allowedOrigins.formUnion(origins.map(Self.normalizeOrigin))
     }
 
     /// Origins compare as scheme://host[:port], case-insensitively, without a trailing slash.

@@ -13,11 +13,15 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
     public let loop: EventLoop
     let logger: Log
     let restRouter: Router<Endpoint>
-    let admission: Admission
+    var admission: Admission
     var stats = ServerStats()
     var httpSessions: [UInt64: HTTPSession] = [:]
     var sessions: [UInt64: WebSocketSession] = [:]
     var handlers: [String: MessageHandler] = [:]
+    /// Each user's open WebSocket connections, oldest first (SPEC §1 per-user limit).
+    var connectionsByUser: [String: [UInt64]] = [:]
+    var writeLimiter: WriteRateLimiter
+    var connectLimiter: ConnectRateLimiter
     let startedAt = Date()
     public private(set) var port: UInt16 = 0
     private var shuttingDown = false
@@ -32,6 +36,9 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
         self.logger = Log(minimum: settings.logLevel)
         self.restRouter = Endpoint.makeRouter()
         self.admission = Admission(secret: secret, settings: settings)
+        self.writeLimiter = WriteRateLimiter(perMinute: settings.requestsPerMinute, perHour: settings.requestsPerHour,
+                                             blockSeconds: settings.blockDurationMinutes * 60)
+        self.connectLimiter = ConnectRateLimiter(perWindow: settings.connectRate)
         registerHandlers()
     }
 
@@ -49,7 +56,9 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
             self.accept(connection)
         }
         port = listener.port
+        admission.allow(origins: settings.ownOrigins(port: port))
         scheduleSweep()
+        scheduleLimiterSweep()
         log(.info, "listening", [("host", .string(settings.host)), ("port", JSONValue(Int(port)))])
         return port
     }
@@ -122,6 +131,15 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
         }
     }
 
+    /// Once a minute: forget idle rate-limit entries so memory stays bounded.
+    private func scheduleLimiterSweep() {
+        loop.schedule(after: 60) { [unowned self] in
+            self.writeLimiter.sweep(now: self.loop.now)
+            self.connectLimiter.sweep(now: self.loop.now)
+            self.scheduleLimiterSweep()
+        }
+    }
+
     // MARK: WebSocket upgrade
 
     /// Validates the handshake, admits the client and switches the connection to WebSocket.
@@ -169,6 +187,21 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
             ("heartbeat_interval", JSONValue(Int(settings.pingInterval * 1000))),
             ("limits", limitsObject()),
         ]))
+        if !connectLimiter.admit(address: request.peer, now: loop.now) {
+            // Accepted, then closed: browsers surface 1013 as "try again" (SPEC §1).
+            stats.rateLimitEvents += 1
+            log(.warn, "connect_rate_exceeded", connection: connection.id, user: admitted.user.id,
+                [("peer", .string(request.peer))])
+            session.close(code: CloseCode.tryAgainLater, reason: "Try again later")
+            return true
+        }
+        var userConnections = connectionsByUser[admitted.user.id, default: []]
+        userConnections.append(connection.id)
+        while userConnections.count > settings.maxConnectionsPerUser {
+            let oldest = userConnections.removeFirst()
+            sessions[oldest]?.close(code: CloseCode.policyViolation, reason: "superseded by a newer connection")
+        }
+        connectionsByUser[admitted.user.id] = userConnections
         return true
     }
 
@@ -185,6 +218,10 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
 
     func sessionClosed(_ session: WebSocketSession) {
         sessions[session.id] = nil
+        if var userConnections = connectionsByUser[session.user.id] {
+            userConnections.removeAll { $0 == session.id }
+            connectionsByUser[session.user.id] = userConnections.isEmpty ? nil : userConnections
+        }
         log(.info, "closed", connection: session.id, user: session.user.id,
             [("code", JSONValue(Int(session.closeCode)))])
     }
@@ -202,12 +239,38 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
                 throw MessageError(.UNKNOWN_MESSAGE_TYPE, "unknown message type '\(message.type.prefix(64))'")
             }
             stats.countMessage(type: message.type)
+            if Self.writeMessageTypes.contains(message.type) { try checkWriteRate(session) }
             try handler(session, message)
         } catch let error as MessageError {
             session.send(error: error, requestID: requestID ?? error.requestID)
         } catch {
             log(.error, "handler_failed", connection: session.id, user: session.user.id, [("error", .string("\(error)"))])
             session.send(error: MessageError(.INTERNAL_ERROR, "internal error"), requestID: requestID)
+        }
+    }
+
+    /// The messages that count against the per-user write limits (SPEC §5).
+    static let writeMessageTypes: Set<String> = [
+        "cell_update", "cells_update", "ai_request", "file_upload_start", "file_upload_progress",
+        "file_upload_complete", "notification_read", "join_room",
+    ]
+
+    private func checkWriteRate(_ session: WebSocketSession) throws(MessageError) {
+        switch writeLimiter.check(user: session.user.id, now: loop.now) {
+        case .allowed:
+            return
+        case .refused(let retryAfter, let window):
+            stats.rateLimitEvents += 1
+            log(.warn, "rate_limited", connection: session.id, user: session.user.id, [("window", .string(window))])
+            throw MessageError(.RATE_LIMIT_EXCEEDED,
+                               "Rate limit exceeded: too many requests per \(window); retry in \(retryAfter) s",
+                               extra: [("retry_after", JSONValue(retryAfter))])
+        case .blocked(let retryAfter):
+            stats.rateLimitEvents += 1
+            log(.warn, "rate_blocked", connection: session.id, user: session.user.id, [("retry_after", JSONValue(retryAfter))])
+            throw MessageError(.RATE_LIMIT_EXCEEDED,
+                               "Rate limit exceeded repeatedly: blocked; retry in \(retryAfter) s",
+                               extra: [("retry_after", JSONValue(retryAfter))])
         }
     }
 

@@ -101,8 +101,8 @@ public struct Settings: Sendable {
         }
     }
 
-    /// The server's own origins, which are always allowed (SPEC §1).
-    public var ownOrigins: [String] {
+    /// The server's own origins once bound to `port`, which are always allowed (SPEC §1).
+    public func ownOrigins(port: UInt16) -> [String] {
         var origins = ["http://\(host):\(port)"]
         if host == "127.0.0.1" || host == "0.0.0.0" { origins.append("http://localhost:\(port)") }
         return origins

@@ -1,5 +1,0 @@
-import XCTest
-
-final class GridlineCollabPlaceholder: XCTestCase {
-    func testModuleBuilds() {}
-}
