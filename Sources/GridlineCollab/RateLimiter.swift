@@ -92,6 +92,7 @@ public struct ConnectRateLimiter: Sendable {
     /// A hard bound on tracked addresses; past it, expired windows are swept at once.
     public static let maxTracked = 100_000
     private var windows: [String: Window] = [:]
+    private var lastSweep: UInt64 = 0
 
     public init(perWindow: Int) { self.perWindow = perWindow }
 
@@ -99,7 +100,8 @@ public struct ConnectRateLimiter: Sendable {
 
     /// Counts a connection from `address`; false when it is past the limit.
     public mutating func admit(address: String, now: UInt64) -> Bool {
-        if windows.count >= Self.maxTracked { sweep(now: now) }
+        // At most one forced sweep a second, so a flood of new addresses stays linear.
+        if windows.count >= Self.maxTracked, now - lastSweep >= 1_000_000_000 { sweep(now: now) }
         var window = windows[address] ?? Window(start: now, count: 0)
         if now - window.start >= Self.windowNanoseconds { window = Window(start: now, count: 0) }
         window.count += 1
@@ -108,6 +110,7 @@ public struct ConnectRateLimiter: Sendable {
     }
 
     public mutating func sweep(now: UInt64) {
+        lastSweep = now
         windows = windows.filter { now - $0.value.start < Self.windowNanoseconds }
     }
 }
