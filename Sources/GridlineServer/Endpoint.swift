@@ -4,10 +4,11 @@ import GridlineHTTP
 enum Endpoint: String, Sendable, CaseIterable {
     case websocket
     case health
+    case demo
 
     var method: String {
         switch self {
-        case .websocket, .health: return "GET"
+        case .websocket, .health, .demo: return "GET"
         }
     }
 
@@ -15,13 +16,14 @@ enum Endpoint: String, Sendable, CaseIterable {
         switch self {
         case .websocket: return "/api/v1/ws"
         case .health: return "/api/v1/health"
+        case .demo: return "/"
         }
     }
 
     /// The largest request body the endpoint takes (413 past it).
     var bodyCap: Int {
         switch self {
-        case .websocket, .health: return 0
+        case .websocket, .health, .demo: return 0
         }
     }
 

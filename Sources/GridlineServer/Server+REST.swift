@@ -24,6 +24,10 @@ extension Server {
             respond(.jsonError(status: 400, code: "INVALID_MESSAGE", text: "WebSocket upgrade expected"))
         case .health:
             respond(.json(status: 200, health()))
+        case .demo:
+            var headers = HTTPHeaders()
+            headers.set("Content-Type", "text/html; charset=utf-8")
+            respond(HTTPResponse(status: 200, headers: headers, body: Array(DemoPage.html.utf8)))
         }
     }
 

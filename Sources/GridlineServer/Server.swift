@@ -22,6 +22,9 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
     var connectionsByUser: [String: [UInt64]] = [:]
     var writeLimiter: WriteRateLimiter
     var connectLimiter: ConnectRateLimiter
+    var directory = RoomDirectory()
+    let rooms = RoomRegistry<WebSocketSession>()
+    var typingTimers: [String: TimerHandle] = [:]
     let startedAt = Date()
     public private(set) var port: UInt16 = 0
     private var shuttingDown = false
@@ -218,6 +221,7 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
 
     func sessionClosed(_ session: WebSocketSession) {
         sessions[session.id] = nil
+        leaveAllRooms(session)
         if var userConnections = connectionsByUser[session.user.id] {
             userConnections.removeAll { $0 == session.id }
             connectionsByUser[session.user.id] = userConnections.isEmpty ? nil : userConnections
@@ -275,6 +279,8 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
     }
 
     private func registerHandlers() {
+        registerRoomHandlers()
+        registerSignalHandlers()
         handlers["ping"] = { session, message in
             session.send(OutgoingMessage.frame("pong", [], requestID: message.requestID))
         }

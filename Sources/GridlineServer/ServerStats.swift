@@ -7,6 +7,7 @@ struct ServerStats {
     var messagesInByType: [String: UInt64] = [:]
     var framesOut: UInt64 = 0
     var droppedFrames: UInt64 = 0
+    var droppedSignals: UInt64 = 0
     var slowConsumers: UInt64 = 0
     var errorsByCode: [String: UInt64] = [:]
     var rateLimitEvents: UInt64 = 0

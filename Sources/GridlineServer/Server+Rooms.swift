@@ -1,0 +1,78 @@
+import GridlineCollab
+import GridlineJSON
+import GridlineLoop
+
+/// Rooms and presence (SPEC §4): join/leave, room_state, user_joined/user_left, and cleanup
+/// when a connection goes away so no presence, cursor or typing indicator outlives it.
+extension Server {
+    func registerRoomHandlers() {
+        handlers["join_room"] = { [unowned self] session, message in try self.joinRoom(session, message) }
+        handlers["leave_room"] = { [unowned self] session, message in
+            let roomID = try message.string("room_id")
+            guard session.collab.rooms.contains(roomID), let room = self.rooms[roomID] else {
+                throw MessageError(.NOT_IN_ROOM, "not in room '\(roomID)'")
+            }
+            self.leave(room, session)
+            session.send(OutgoingMessage.frame("room_left", [("room_id", .string(roomID))], requestID: message.requestID))
+        }
+    }
+
+    private func joinRoom(_ session: WebSocketSession, _ message: IncomingMessage) throws {
+        let roomID = try message.string("room_id")
+        guard let info = directory.rooms[roomID] else { throw MessageError(.ROOM_NOT_FOUND, "room '\(roomID)' does not exist") }
+        guard session.user.mayJoin(room: roomID) else {
+            throw MessageError(.PERMISSION_DENIED, "your token does not allow room '\(roomID)'")
+        }
+        let now = Timestamp.nowMilliseconds()
+        let room = rooms.roomForJoin(roomID, now: now)
+        if !room.contains(session) {
+            session.collab.rooms.insert(roomID)
+            if room.add(session, user: session.user, now: now), let presence = room.presences[session.user.id] {
+                broadcast(OutgoingMessage.frame("user_joined", [
+                    ("room_id", .string(roomID)), ("user", presence.json(formatTime: Timestamp.iso8601)),
+                    ("total_users", JSONValue(room.userCount)),
+                ]), in: room, except: session)
+            }
+        }
+        session.send(OutgoingMessage.frame("room_state", [
+            ("room_id", .string(roomID)),
+            ("users", .array(room.orderedPresences.map { $0.json(formatTime: Timestamp.iso8601) })),
+            ("active_sheets", .array(info.sheetIDs.map { .string($0) })),
+            ("total_users", JSONValue(room.userCount)),
+        ], requestID: message.requestID))
+    }
+
+    /// Takes a connection out of a room: typing indicators end, and `user_left` goes out when it
+    /// was the user's last connection there.
+    func leave(_ room: LiveRoom<WebSocketSession>, _ session: WebSocketSession) {
+        let userID = session.user.id
+        session.collab.rooms.remove(room.id)
+        let typingCells = room.typing[userID] ?? []
+        guard room.remove(session, userID: userID) else { return }
+        for cell in typingCells.sorted() {
+            cancelTypingTimer(room: room.id, user: userID, cell: cell)
+            broadcast(typingStopFrame(room: room.id, user: session.user, cell: cell), in: room, except: nil)
+        }
+        broadcast(OutgoingMessage.frame("user_left", [
+            ("room_id", .string(room.id)), ("user_id", .string(userID)), ("total_users", JSONValue(room.userCount)),
+        ]), in: room, except: nil)
+        rooms.dropIfEmpty(room.id)
+    }
+
+    /// A closed connection leaves every room it was in.
+    func leaveAllRooms(_ session: WebSocketSession) {
+        for roomID in session.collab.rooms.sorted() {
+            if let room = rooms[roomID] { leave(room, session) }
+        }
+    }
+
+    /// Queues one encoded frame to every member but `except`. Droppable frames (cursor, typing)
+    /// are skipped for members whose send buffer is backing up.
+    func broadcast(_ chunk: ByteChunk, in room: LiveRoom<WebSocketSession>, except: WebSocketSession?,
+                   droppable: Bool = false) {
+        room.messagesSent += 1
+        for member in room.members where member !== except {
+            member.send(chunk, droppable: droppable)
+        }
+    }
+}
