@@ -105,6 +105,8 @@ struct HTTPHeadReader: Sendable {
 
     /// One line without its LF. Returns the head when this was the blank line ending it.
     private mutating func readLine(_ raw: UnsafeRawBufferPointer) throws(HTTPParseError) -> HTTPRequestHead? {
+        // First, because a split read may already have refused this target before its line ended.
+        if requestLine == nil { try checkTargetLength(lineLength: raw.count) }
         var length = raw.count
         if length > 0 && raw[length - 1] == HTTPBytes.cr { length -= 1 }
         let line = UnsafeRawBufferPointer(rebasing: raw[0..<length])
@@ -114,7 +116,6 @@ struct HTTPHeadReader: Sendable {
         guard requestLine != nil else {
             // RFC 9112 §2.2: ignore empty lines before the request line.
             if length == 0 { return nil }
-            try checkTargetLength(lineLength: raw.count)
             firstSpace = nil
             secondSpace = nil
             requestLine = try Self.parseRequestLine(line)

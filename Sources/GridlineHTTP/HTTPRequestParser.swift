@@ -9,6 +9,11 @@
 /// 100 MB upload passes through in read-sized pieces. Only a header line split across
 /// reads is copied, and never more than `HTTPLimits.maxHeaderBytes`.
 ///
+/// Choices where RFC 9112 leaves room: a bare LF ends a line in the head (§2.2) but chunked
+/// framing requires CRLF; empty lines before a request line are skipped (§2.2); targets may
+/// be origin-form, absolute-form (its path is used) or `*` for OPTIONS, never authority-form;
+/// HTTP/1.2+ is read as 1.1 (RFC 9110 §2.5), other majors get 505.
+///
 /// After an error every further call throws the same error; answer with its status and close.
 public struct HTTPRequestParser: Sendable {
     private enum State: Sendable {

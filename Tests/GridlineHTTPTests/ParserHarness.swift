@@ -50,8 +50,13 @@ struct ParserHarness {
         for piece in pieces {
             pending += piece
             var zeroConsumptionEvents = 0
+            // Every call consumes a byte, returns an event, or asks for more, and at most one
+            // event in a row consumes nothing: so a piece needs at most 2 calls per byte.
+            var stepsLeft = 2 * pending.count + 4
             while true {
                 calls += 1
+                stepsLeft -= 1
+                if stepsLeft < 0 { violations.append("step bound exceeded"); return items }
                 let count = pending.count
                 let result = pending.withUnsafeBytes { raw in
                     Result { () throws(HTTPParseError) in try parser.parse(raw) }
