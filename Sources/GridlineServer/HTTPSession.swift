@@ -77,6 +77,10 @@ final class HTTPSession: ConnectionDelegate {
             params = [:]
             parser.maxBodyBytes = 64 * 1024  // read and drop a small body so the connection stays usable
         }
+        // curl and browsers wait for this before sending large bodies (RFC 9110 §10.1.1).
+        if requestHead.expectsContinue, (requestHead.contentLength ?? 0) <= parser.maxBodyBytes ?? 0 {
+            connection.write(HTTPResponse.continueBytes)
+        }
     }
 
     /// Returns true when the connection became a WebSocket.
