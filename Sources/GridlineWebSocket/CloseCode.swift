@@ -1,6 +1,6 @@
 /// Close status codes (RFC 6455 §7.4.1) the server sends or checks, and the rule for which
 /// codes may appear in a received close frame (§7.4.1, §7.4.2).
-public enum CloseCode {
+public enum CloseCode: Sendable {
     public static let normal: UInt16 = 1000
     public static let goingAway: UInt16 = 1001
     public static let protocolError: UInt16 = 1002

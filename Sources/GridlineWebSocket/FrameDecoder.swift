@@ -217,7 +217,6 @@ public struct FrameDecoder: Sendable {
             if frameOpcode != .continuation {
                 messageOpcode = frameOpcode
                 utf8.reset()
-                if size > 0 { message.reserveCapacity(min(size, Self.upfrontReserveLimit)) }
             }
             messageLength &+= size
         } else if length > 0 {
@@ -246,17 +245,36 @@ public struct FrameDecoder: Sendable {
             }
             return
         }
-        let start = message.count
-        message.append(contentsOf: typed)
         let isText = messageOpcode == .text
         var validator = utf8
-        let valid = message.withUnsafeMutableBytes { raw -> Bool in
-            let region = UnsafeMutableRawBufferPointer(rebasing: raw[start...])
-            if masked { Masking.apply(key, to: region) }
-            // §8.1: fail as soon as an invalid byte arrives, not at the end of the message.
-            return !isText || validator.validate(UnsafeRawBufferPointer(region))
+        let valid: Bool
+        if message.capacity == 0 {
+            // First bytes of a message: allocate once, sized for the rest of this frame when it
+            // is already here (the common single-read frame) or up to a cap when it is not, and
+            // fill it with one unmasking copy.
+            let frameLeft = chunk.count &+ payloadRemaining
+            let capacity = max(chunk.count, min(frameLeft, Self.upfrontReserveLimit))
+            message = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, initialized in
+                let region = UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(buffer)[..<chunk.count])
+                if masked {
+                    Masking.copy(chunk, to: region, key: key)
+                } else if let from = chunk.baseAddress, let to = region.baseAddress {
+                    to.copyMemory(from: from, byteCount: chunk.count)
+                }
+                initialized = chunk.count
+            }
+            valid = !isText || message.withUnsafeBytes { validator.validate($0) }
+        } else {
+            let start = message.count
+            message.append(contentsOf: typed)
+            valid = message.withUnsafeMutableBytes { raw -> Bool in
+                let region = UnsafeMutableRawBufferPointer(rebasing: raw[start...])
+                if masked { Masking.apply(key, to: region) }
+                return !isText || validator.validate(UnsafeRawBufferPointer(region))
+            }
         }
         utf8 = validator
+        // §8.1: fail as soon as an invalid byte arrives, not at the end of the message.
         if !valid { throw .invalidUTF8 }
     }
 

@@ -2,7 +2,7 @@
 /// NOT mask); masked frames are for our own test and bench client (§5.3). Frames are
 /// appended to a caller-owned buffer so a connection's outbox, or one shared broadcast
 /// buffer, is written without intermediate copies.
-public enum FrameEncoder {
+public enum FrameEncoder: Sendable {
     /// Header size for a payload: 2 bytes up to 125, 4 up to 65535, else 10; plus 4 when masked (§5.2).
     @inline(__always)
     public static func headerLength(payloadCount: Int, masked: Bool) -> Int {

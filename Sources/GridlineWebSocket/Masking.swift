@@ -36,4 +36,26 @@ enum Masking {
             index &+= 1
         }
     }
+
+    /// Copies `source` to `destination` (same length), XORing with `key` on the way, so a
+    /// fresh message buffer is filled and unmasked in one pass.
+    @inline(__always)
+    static func copy(_ source: UnsafeRawBufferPointer, to destination: UnsafeMutableRawBufferPointer, key: UInt32) {
+        guard let from = source.baseAddress, let to = destination.baseAddress else { return }
+        let count = source.count
+        let wide = (UInt64(key) | UInt64(key) << 32).littleEndian
+        var index = 0
+        while index &+ 8 <= count {
+            let word = from.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            to.storeBytes(of: word ^ wide, toByteOffset: index, as: UInt64.self)
+            index &+= 8
+        }
+        var rolling = key
+        while index < count {
+            let byte = from.load(fromByteOffset: index, as: UInt8.self)
+            to.storeBytes(of: byte ^ UInt8(truncatingIfNeeded: rolling), toByteOffset: index, as: UInt8.self)
+            rolling = (rolling >> 8) | (rolling << 24)
+            index &+= 1
+        }
+    }
 }

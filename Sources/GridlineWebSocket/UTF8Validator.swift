@@ -45,6 +45,9 @@ public struct UTF8Validator: Sendable {
                     if word & 0x8080_8080_8080_8080 != 0 { break }
                     index &+= 8
                 }
+                while index < count, base.load(fromByteOffset: index, as: UInt8.self) < 0x80 {
+                    index &+= 1
+                }
                 if index == count { break }
             }
             let byte = base.load(fromByteOffset: index, as: UInt8.self)

@@ -3,7 +3,7 @@ import GridlineCrypto
 /// The server side of the opening handshake (RFC 6455 §4.2): checks an already parsed HTTP
 /// request and produces the 101 response head. Knows nothing of sockets or the HTTP parser,
 /// so the HTTP module hands over method, minor version and header lines as they came.
-public enum WebSocketHandshake {
+public enum WebSocketHandshake: Sendable {
     /// §1.3 / §4.2.2: the GUID appended to the key before hashing.
     public static let guid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
