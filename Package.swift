@@ -26,7 +26,11 @@ let package = Package(
                 "GridlineLoop", "GridlineStore", "GridlineCollab",
             ]
         ),
-        .executableTarget(name: "gridline", dependencies: ["GridlineServer"]),
+        .target(
+            name: "GridlineBench",
+            dependencies: ["CGridlineSystem", "GridlineCrypto", "GridlineJSON", "GridlineWebSocket"]
+        ),
+        .executableTarget(name: "gridline", dependencies: ["GridlineServer", "GridlineBench"]),
 
         .testTarget(name: "GridlineCryptoTests", dependencies: ["GridlineCrypto", "GridlineJSON"]),
         .testTarget(name: "GridlineJSONTests", dependencies: ["GridlineJSON"]),

@@ -1,0 +1,1 @@
+// GridlineBench: placeholder until the bench lands.
