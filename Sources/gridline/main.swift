@@ -1,4 +1,5 @@
 import Foundation
+import GridlineBench
 import GridlineServer
 
 /// `gridline serve | migrate | token | bench` — argument parsing only; the work is in GridlineServer.
@@ -6,6 +7,7 @@ let usage = """
     usage: gridline serve [--host H] [--port P] [--data-dir D]
            gridline migrate [--data-dir D]
            gridline token --user ID [--username N] [--email E] [--role viewer|editor|admin] [--ttl SECONDS] [--rooms a,b]
+           gridline bench --help
     Settings come from the environment (see README); flags override them.
     """
 
@@ -60,6 +62,8 @@ case "token":
     } catch {
         fail("\(error)")
     }
+case "bench":
+    exit(BenchCommand.run(arguments: Array(rest)))
 case "-h", "--help", "help":
     print(usage)
 default:
