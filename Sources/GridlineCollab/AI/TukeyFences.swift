@@ -18,13 +18,15 @@ struct TukeyFences: Sendable, Equatable {
         guard sortedValues.count >= Self.minimumCount else { return nil }
         firstQuartile = Self.quantile(0.25, ofSorted: sortedValues)
         thirdQuartile = Self.quantile(0.75, ofSorted: sortedValues)
+        // Values near ±Double.greatestFiniteMagnitude can push a quartile or the IQR to
+        // infinity; fences built from that would flag everything, so flag nothing instead.
+        guard lower.isFinite, upper.isFinite else { return nil }
     }
 
     var lower: Double { firstQuartile - Self.multiplier * (thirdQuartile - firstQuartile) }
     var upper: Double { thirdQuartile + Self.multiplier * (thirdQuartile - firstQuartile) }
 
-    /// How far outside the fences `value` lies, or nil when it is inside. Fences that overflow
-    /// to infinity (or NaN) flag nothing, which is the safe answer for absurd data.
+    /// How far outside the fences `value` lies, or nil when it is inside.
     func distanceOutside(_ value: Double) -> Double? {
         if value < lower { return lower - value }
         if value > upper { return value - upper }
