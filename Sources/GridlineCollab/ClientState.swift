@@ -6,6 +6,8 @@ public struct ClientState: Sendable {
     public var rooms: Set<String> = []
     /// Sheets with a `sync` in flight: live updates to them are held back (the replay has them).
     public var syncingSheets: Set<String> = []
+    /// Set by `subscribe_notifications`; nil until the connection subscribes.
+    public var notificationFilter: NotificationFilter?
     /// Cursor/typing messages counted in the current one-second window (SPEC §5).
     public var signalWindowStart: UInt64 = 0
     public var signalCount = 0

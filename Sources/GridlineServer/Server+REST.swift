@@ -32,7 +32,6 @@ extension Server {
                 return
             }
         }
-        _ = caller
         switch endpoint {
         case .websocket:
             respond(.jsonError(status: 400, code: "INVALID_MESSAGE", text: "WebSocket upgrade expected"))
@@ -64,6 +63,22 @@ extension Server {
             notifyUser(request, respond: respond)
         case .deleteConnection:
             disconnect(request, respond: respond)
+        case .listRooms:
+            listRooms(respond: respond)
+        case .createRoom:
+            createRoom(request, respond: respond)
+        case .getRoom:
+            getRoom(request, respond: respond)
+        case .deleteRoom:
+            deleteRoom(request, respond: respond)
+        case .createSheet:
+            createSheet(request, respond: respond)
+        case .getSheet:
+            getSheet(request, caller: caller!, respond: respond)
+        case .broadcastNotification:
+            createNotification(request, respond: respond)
+        case .listNotifications:
+            listNotifications(request, caller: caller!, respond: respond)
         case .shutdown:
             respond(.json(status: 202, ["status": "shutting_down"]))
             requestShutdown(reason: "REST request")

@@ -322,6 +322,7 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
     private func registerHandlers() {
         registerCellHandlers()
         registerRoomHandlers()
+        registerNotificationHandlers()
         registerSignalHandlers()
         handlers["ping"] = { session, message in
             session.send(OutgoingMessage.frame("pong", [], requestID: message.requestID))
