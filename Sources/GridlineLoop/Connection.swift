@@ -18,6 +18,8 @@ public final class Connection {
     public weak var delegate: ConnectionDelegate?
     /// Anything the owner wants to hang on the connection (its protocol session).
     public var context: AnyObject?
+    /// Called on the loop when queued output has all been written (for streaming a file out).
+    public var onDrained: (() -> Void)?
 
     let fd: Int32
     unowned let loop: EventLoop
@@ -70,9 +72,10 @@ public final class Connection {
     /// Offers bytes kept from earlier reads to the delegate again, after this pass's events
     /// (an owner that paused, e.g. to answer a request asynchronously, calls this to go on).
     public func resumeReading() {
-        guard leftover != nil else { return }
         loop.schedule(after: 0) { [weak self] in
-            guard let self, !self.isClosed, let pending = self.leftover, let delegate = self.delegate else { return }
+            // Offered even when empty: a parser may have an event ready without more input.
+            guard let self, !self.isClosed, let delegate = self.delegate else { return }
+            let pending = self.leftover ?? []
             self.leftover = nil
             let consumed = pending.withUnsafeBytes { delegate.connection(self, didRead: $0) }
             if consumed < pending.count, !self.isClosed {
@@ -89,6 +92,7 @@ public final class Connection {
         Glibc.close(fd)
         leftover = nil
         outbox = Outbox()
+        onDrained = nil
         delegate?.connectionDidClose(self)
         delegate = nil
         context = nil

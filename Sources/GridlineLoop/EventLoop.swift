@@ -256,6 +256,8 @@ public final class EventLoop: @unchecked Sendable {  // loop-thread state except
             if connection.closeAfterFlush, !connection.isLingering {
                 connection.isLingering = true
                 shutdown(connection.fd, Int32(SHUT_WR))
+            } else if let onDrained = connection.onDrained {
+                onDrained()
             }
         case .wouldBlock:
             if !connection.isWatchingWritable {

@@ -1,3 +1,4 @@
+import Glibc
 import GridlineHTTP
 import GridlineJSON
 import GridlineLoop
@@ -15,6 +16,10 @@ final class HTTPSession: ConnectionDelegate {
     private var params: [String: String] = [:]
     private var body: [UInt8] = []
     private var awaitingResponse = false
+    /// The file a PUT body streams into, while one does.
+    private var sink: UploadSink?
+    /// A file being sent as a response body, while one is.
+    private var download: Int32 = -1
     /// Loop-clock deadline for the current phase (waiting for a head, or idle keep-alive); 0 = none.
     private(set) var deadline: UInt64
 
@@ -37,6 +42,10 @@ final class HTTPSession: ConnectionDelegate {
             do {
                 (consumed, event) = try parser.parse(UnsafeRawBufferPointer(rebasing: bytes[offset...]))
             } catch {
+                if let sink {
+                    self.sink = nil
+                    server.abortUpload(sink)
+                }
                 fail(status: error.status, code: error.status == 413 ? "PAYLOAD_TOO_LARGE" : "INVALID_MESSAGE",
                      text: error.reason)
                 return bytes.count
@@ -48,8 +57,18 @@ final class HTTPSession: ConnectionDelegate {
             case .head(let requestHead):
                 begin(requestHead)
             case .body(let range):
-                body.append(contentsOf: UnsafeRawBufferPointer(
-                    rebasing: bytes[(chunkStart + range.lowerBound)..<(chunkStart + range.upperBound)]))
+                let chunk = UnsafeRawBufferPointer(rebasing: bytes[(chunkStart + range.lowerBound)..<(chunkStart + range.upperBound)])
+                if let sink {
+                    guard sink.write(chunk) else {
+                        self.sink = nil
+                        server.abortUpload(sink)
+                        fail(status: 500, code: "INTERNAL_ERROR", text: "could not write the upload")
+                        return bytes.count
+                    }
+                    server.uploadProgressed(sink)
+                } else {
+                    body.append(contentsOf: chunk)
+                }
             case .end:
                 if finishRequest() {
                     // The rest of the buffer is already WebSocket frames.
@@ -77,10 +96,73 @@ final class HTTPSession: ConnectionDelegate {
             params = [:]
             parser.maxBodyBytes = 64 * 1024  // read and drop a small body so the connection stays usable
         }
+        if endpoint == .putUpload {
+            holdBodyForUpload(requestHead)
+            return
+        }
         // curl and browsers wait for this before sending large bodies (RFC 9110 §10.1.1).
         if requestHead.expectsContinue, (requestHead.contentLength ?? 0) <= parser.maxBodyBytes ?? 0 {
             connection.write(HTTPResponse.continueBytes)
         }
+    }
+
+    /// A PUT's body waits until the server has checked the upload; then it streams to disk.
+    private func holdBodyForUpload(_ requestHead: HTTPRequestHead) {
+        awaitingResponse = true
+        server.prepareUpload(requestHead, params: params) { [weak self, unowned server] admission in
+            guard let self, !self.connection.isClosing else {
+                if case .accept(let sink) = admission { server.abortUpload(sink) }
+                return
+            }
+            switch admission {
+            case .accept(let sink):
+                self.sink = sink
+                self.parser.maxBodyBytes = sink.declaredSize
+                if requestHead.expectsContinue { self.connection.write(HTTPResponse.continueBytes) }
+                self.awaitingResponse = false
+                self.connection.resumeReading()
+            case .refuse(let response):
+                self.head = nil
+                self.finish(response, keepAlive: false)
+            }
+        }
+    }
+
+    /// Sends a file as the response body in chunks, each after the previous one was written.
+    func streamFile(path: String, contentType: String, keepAlive: Bool) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        var info = stat()
+        guard fd >= 0, fstat(fd, &info) == 0 else {
+            if fd >= 0 { close(fd) }
+            return finish(.jsonError(status: 404, code: "NOT_FOUND", text: "the stored file is missing"), keepAlive: keepAlive)
+        }
+        var head = HTTPResponse(status: 200)
+        head.headers.set("Content-Type", contentType)
+        if !keepAlive { head.headers.set("Connection", "close") }
+        var bytes: [UInt8] = []
+        head.serializeHead(contentLength: Int64(info.st_size), into: &bytes)
+        connection.write(bytes)
+        download = fd
+        connection.onDrained = { [weak self] in self?.pumpDownload(keepAlive: keepAlive) }
+        pumpDownload(keepAlive: keepAlive)
+    }
+
+    private func pumpDownload(keepAlive: Bool) {
+        guard download >= 0 else { return }
+        let chunk = ByteChunk(count: 256 * 1024) { _ in }
+        let n = read(download, UnsafeMutableRawPointer(mutating: chunk.pointer), chunk.count)
+        if n > 0 {
+            connection.write(n == chunk.count ? chunk : ByteChunk(Array(UnsafeRawBufferPointer(start: chunk.pointer, count: n))))
+            return
+        }
+        close(download)
+        download = -1
+        connection.onDrained = nil
+        if n < 0 {
+            connection.close()  // the length was promised; a short body must not look complete
+            return
+        }
+        responseFinished(keepAlive: keepAlive)
     }
 
     /// Returns true when the connection became a WebSocket.
@@ -93,6 +175,15 @@ final class HTTPSession: ConnectionDelegate {
             return server.upgrade(self, request: request)
         }
         awaitingResponse = true
+        if let sink {
+            self.sink = nil
+            server.finishUpload(sink) { [weak self] response in self?.finish(response, keepAlive: requestHead.keepAlive) }
+            return false
+        }
+        if endpoint == .getUpload {
+            server.download(request, http: self)
+            return false
+        }
         server.handle(request, endpoint: endpoint) { [weak self] response in
             self?.finish(response, keepAlive: requestHead.keepAlive)
         }
@@ -107,6 +198,10 @@ final class HTTPSession: ConnectionDelegate {
         if !keepAlive { response.headers.set("Connection", "close") }
         response.serialize(into: &bytes)
         connection.write(bytes)
+        responseFinished(keepAlive: keepAlive)
+    }
+
+    private func responseFinished(keepAlive: Bool) {
         awaitingResponse = false
         if !keepAlive {
             connection.closeAfterWriting()
@@ -132,6 +227,14 @@ final class HTTPSession: ConnectionDelegate {
     }
 
     func connectionDidClose(_ connection: Connection) {
+        if let sink {
+            self.sink = nil
+            server.abortUpload(sink)
+        }
+        if download >= 0 {
+            close(download)
+            download = -1
+        }
         server.httpSessionClosed(self)
     }
 }

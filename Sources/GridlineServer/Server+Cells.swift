@@ -15,7 +15,7 @@ extension Server {
     }
 
     /// The sheet a message names, which the connection must have joined the room of.
-    private func joinedSheet(_ session: WebSocketSession, _ message: IncomingMessage) throws -> SheetInfo {
+    func joinedSheet(_ session: WebSocketSession, _ message: IncomingMessage) throws -> SheetInfo {
         let sheetID = try message.string("sheet_id", maxLength: 128)
         guard let sheet = directory.sheets[sheetID] else { throw MessageError(.SHEET_NOT_FOUND, "sheet '\(sheetID)' does not exist") }
         guard session.collab.rooms.contains(sheet.roomID) else {

@@ -75,6 +75,8 @@ extension Server {
             createSheet(request, respond: respond)
         case .getSheet:
             getSheet(request, caller: caller!, respond: respond)
+        case .getAIJob:
+            getAIJob(request, caller: caller!, respond: respond)
         case .broadcastNotification:
             createNotification(request, respond: respond)
         case .listNotifications:

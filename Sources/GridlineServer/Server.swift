@@ -30,6 +30,11 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
     /// Loop-thread closures waiting for another thread's answer (see `onLoop`).
     var pendingCallbacks: [UInt64: Any] = [:]
     var nextCallbackID: UInt64 = 0
+    var aiJobs: [String: RunningAIJob] = [:]
+    /// Uploads whose PUT body is streaming right now.
+    var activeUploads = Set<String>()
+    let aiWorkers = DispatchQueue(label: "gridline-ai", attributes: .concurrent)
+    let aiProvider: AIProvider
     var loopLag = LoopLag()
     var messageRateSampler = RateSampler()
     let startedAt = Date()
@@ -50,6 +55,7 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
         self.writeLimiter = WriteRateLimiter(perMinute: settings.requestsPerMinute, perHour: settings.requestsPerHour,
                                              blockSeconds: settings.blockDurationMinutes * 60)
         self.connectLimiter = ConnectRateLimiter(perWindow: settings.connectRate)
+        self.aiProvider = settings.aiProvider == "failing" ? FailingProvider() : StatisticsProvider()
         registerHandlers()
         try loadDirectory()
     }
@@ -323,6 +329,8 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
         registerCellHandlers()
         registerRoomHandlers()
         registerNotificationHandlers()
+        registerAIHandlers()
+        registerUploadHandlers()
         registerSignalHandlers()
         handlers["ping"] = { session, message in
             session.send(OutgoingMessage.frame("pong", [], requestID: message.requestID))

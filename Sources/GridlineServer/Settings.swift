@@ -24,6 +24,8 @@ public struct Settings: Sendable {
     public var headerTimeout: Double = 10
     public var idleTimeout: Double = 60
     public var logLevel: LogLevel = .info
+    /// `statistics` (built in) or `failing` (always errors, for exercising `ai_error`).
+    public var aiProvider = "statistics"
     public var migrationsDirectory: String?
     public var seedDirectory: String?
 
@@ -67,6 +69,12 @@ public struct Settings: Sendable {
                 throw Invalid(variable: "GRIDLINE_LOG_LEVEL", value: level, expected: "debug, info, warn or error")
             }
             s.logLevel = parsed
+        }
+        if let provider = env["AI_PROVIDER"] {
+            guard ["statistics", "failing"].contains(provider) else {
+                throw Invalid(variable: "AI_PROVIDER", value: provider, expected: "statistics or failing")
+            }
+            s.aiProvider = provider
         }
         s.migrationsDirectory = env["GRIDLINE_MIGRATIONS_DIR"]
         s.seedDirectory = env["GRIDLINE_SEED_DIR"]

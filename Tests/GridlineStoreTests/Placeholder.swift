@@ -1,5 +1,0 @@
-import XCTest
-
-final class StorePlaceholderTests: XCTestCase {
-    func testModuleBuilds() {}
-}
