@@ -75,7 +75,7 @@ final class CrashRecoveryTests: XCTestCase {
         {
             usleep(10_000)
         }
-        usleep(UInt32.random(in: 0...1_500_000))
+        Thread.sleep(forTimeInterval: Double.random(in: 0...1.5))
         let wasRunning = process.isRunning
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
