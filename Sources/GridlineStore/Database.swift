@@ -149,6 +149,7 @@ public final class Database {
     // MARK: Transactions
 
     /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
+    @discardableResult
     public func transaction<T>(_ kind: TransactionKind = .immediate, _ body: () throws -> T) throws -> T {
         try run(kind.rawValue)
         do {
@@ -163,6 +164,7 @@ public final class Database {
 
     /// Runs `body` in a savepoint: inside a transaction it nests (a throw undoes only
     /// `body`'s changes); outside one it acts as a deferred transaction of its own.
+    @discardableResult
     public func savepoint<T>(_ body: () throws -> T) throws -> T {
         // One fixed name is enough: RELEASE and ROLLBACK TO act on the innermost
         // savepoint of that name, so nesting works, and the statements stay cached.

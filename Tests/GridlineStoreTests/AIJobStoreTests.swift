@@ -1,0 +1,59 @@
+import XCTest
+
+@testable import GridlineStore
+
+final class AIJobStoreTests: XCTestCase {
+    private func create(_ db: Database, _ request: String, user: String = "u1") throws {
+        try AIJobStore.create(
+            db, requestId: request, userId: user, sheetId: "s1", query: "sum", tableRange: "A1:B2", now: 10)
+    }
+
+    func testJobRunsReportsProgressAndCompletes() throws {
+        let db = try makeMigratedDatabase(self)
+        try create(db, "req-1")
+        XCTAssertEqual(try AIJobStore.get(db, userId: "u1", requestId: "req-1")?.status, .running)
+        XCTAssertTrue(try AIJobStore.updateProgress(db, userId: "u1", requestId: "req-1", progress: 150))
+        XCTAssertEqual(try AIJobStore.get(db, userId: "u1", requestId: "req-1")?.progress, 100, "clamped")
+        XCTAssertTrue(
+            try AIJobStore.finish(
+                db, userId: "u1", requestId: "req-1", status: .complete, resultJSON: "{\"sum\":3}", error: nil, now: 20))
+        let job = try AIJobStore.get(db, userId: "u1", requestId: "req-1")
+        XCTAssertEqual(job?.status, .complete)
+        XCTAssertEqual(job?.resultJSON, "{\"sum\":3}")
+        XCTAssertEqual(job?.finishedAt, 20)
+        XCTAssertFalse(
+            try AIJobStore.finish(db, userId: "u1", requestId: "req-1", status: .cancelled, resultJSON: nil, error: nil, now: 30),
+            "the first ending wins")
+        XCTAssertFalse(try AIJobStore.updateProgress(db, userId: "u1", requestId: "req-1", progress: 5))
+    }
+
+    func testRequestIdsAreScopedPerUserAndCountedWhileRunning() throws {
+        let db = try makeMigratedDatabase(self)
+        try create(db, "a")
+        try create(db, "b")
+        try create(db, "a", user: "u2")
+        XCTAssertThrowsError(try create(db, "a")) { error in
+            XCTAssertEqual(error as? StoreError, .duplicate("AI job a"))
+        }
+        XCTAssertEqual(try AIJobStore.countRunning(db, userId: "u1"), 2)
+        try AIJobStore.finish(db, userId: "u1", requestId: "b", status: .error, resultJSON: nil, error: "boom", now: 11)
+        XCTAssertEqual(try AIJobStore.countRunning(db, userId: "u1"), 1)
+        XCTAssertEqual(try AIJobStore.get(db, userId: "u1", requestId: "b")?.error, "boom")
+        XCTAssertNil(try AIJobStore.get(db, userId: "u3", requestId: "a"))
+        XCTAssertThrowsError(
+            try AIJobStore.finish(db, userId: "u1", requestId: "a", status: .running, resultJSON: nil, error: nil, now: 1))
+    }
+
+    func testJobsLeftRunningByAPreviousProcessEndAsInterrupted() throws {
+        let db = try makeMigratedDatabase(self)
+        try create(db, "a")
+        try create(db, "b")
+        try AIJobStore.finish(db, userId: "u1", requestId: "b", status: .complete, resultJSON: "{}", error: nil, now: 11)
+        XCTAssertEqual(try AIJobStore.markInterruptedJobs(db, now: 99), 1)
+        let job = try AIJobStore.get(db, userId: "u1", requestId: "a")
+        XCTAssertEqual(job?.status, .error)
+        XCTAssertEqual(job?.error, "interrupted by restart")
+        XCTAssertEqual(job?.finishedAt, 99)
+        XCTAssertEqual(try AIJobStore.get(db, userId: "u1", requestId: "b")?.status, .complete)
+    }
+}
