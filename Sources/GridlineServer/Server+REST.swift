@@ -43,6 +43,8 @@ extension Server {
             var headers = HTTPHeaders()
             headers.set("Content-Type", "text/html; charset=utf-8")
             respond(HTTPResponse(status: 200, headers: headers, body: Array(DemoPage.html.utf8)))
+        case .openAPI:
+            respond(.json(status: 200, OpenAPIDocument.document(version: Self.version)))
         case .metrics:
             var headers = HTTPHeaders()
             headers.set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
