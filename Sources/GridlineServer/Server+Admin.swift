@@ -74,9 +74,22 @@ extension Server {
             ("slow_consumers_closed", JSONValue(Int(stats.slowConsumers))),
             ("bytes_in", JSONValue(Int(loop.bytesRead))), ("bytes_out", JSONValue(Int(loop.bytesWritten))),
             ("event_loop_lag_ms", .number((loopLag.lastMilliseconds * 1000).rounded() / 1000)),
+            ("database", databaseFigures()),
             ("memory", ["rss_bytes": JSONValue(rss), "open_connections": JSONValue(loop.connectionCount)] as JSONValue),
         ])
         return .object(object)
+    }
+
+    func databaseFigures() -> JSONValue {
+        let db = store.writer.metrics()
+        let meanMs = db.commitLatencyCount == 0 ? 0 : db.commitLatencySumSeconds / Double(db.commitLatencyCount) * 1000
+        return [
+            "commits": JSONValue(db.commits), "failed_commits": JSONValue(db.failedCommits),
+            "operations": JSONValue(db.operations), "last_group_size": JSONValue(db.lastGroupSize),
+            "average_group_size": .number((db.averageGroupSize * 100).rounded() / 100),
+            "largest_group_size": JSONValue(db.largestGroupSize), "queue_depth": JSONValue(db.queueDepth),
+            "mean_commit_ms": .number((meanMs * 1000).rounded() / 1000),
+        ]
     }
 
     /// Resident set size from /proc/self/statm (pages × page size).

@@ -40,6 +40,17 @@ extension Server {
 }
 
 extension Server {
-    /// Filled in once the store is wired.
-    func appendDatabaseMetrics(_ p: inout PrometheusText) {}
+    func appendDatabaseMetrics(_ p: inout PrometheusText) {
+        let db = store.writer.metrics()
+        p.single("gridline_db_commits_total", .counter, "Group commits of the writer thread.", Double(db.commits))
+        p.single("gridline_db_commit_failures_total", .counter, "Group commits that failed.", Double(db.failedCommits))
+        p.single("gridline_db_operations_total", .counter, "Operations committed by the writer.", Double(db.operations))
+        p.single("gridline_db_group_size_last", .gauge, "Operations in the last group commit.", Double(db.lastGroupSize))
+        p.single("gridline_db_group_size_average", .gauge, "Mean operations per group commit.", db.averageGroupSize)
+        p.single("gridline_db_queue_depth", .gauge, "Operations waiting for the writer.", Double(db.queueDepth))
+        p.histogram("gridline_db_commit_seconds", "Writer transaction time, BEGIN to the end of COMMIT (fsync included).",
+                    buckets: db.commitLatencyBuckets.filter { $0.upperBoundSeconds.isFinite }
+                        .map { ($0.upperBoundSeconds, UInt64($0.count)) },
+                    sum: db.commitLatencySumSeconds, count: UInt64(db.commitLatencyCount))
+    }
 }

@@ -125,10 +125,22 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
         shuttingDown = true
         log(.info, "shutdown", [("reason", .string(reason)), ("connections", JSONValue(loop.connectionCount))])
         loop.closeListeners()
-        for session in sessions.values { session.close(code: CloseCode.goingAway, reason: "server shutting down") }
         for session in httpSessions.values where !session.connection.isClosing { session.connection.closeAfterWriting() }
+        closeInBatches(Array(sessions.keys))
         waitForConnectionsToClose(deadline: loop.now + 5_000_000_000)
     }
+
+    /// Sends 1001 to WebSockets a batch per loop pass (as Phoenix drains), so ten thousand
+    /// closes don't make one long pass while the loop still has replies to write.
+    private func closeInBatches(_ ids: [UInt64]) {
+        let batch = ids.prefix(Self.shutdownBatchSize)
+        for id in batch { sessions[id]?.close(code: CloseCode.goingAway, reason: "server shutting down") }
+        let rest = Array(ids.dropFirst(batch.count))
+        guard !rest.isEmpty else { return }
+        loop.schedule(after: 0) { [unowned self] in self.closeInBatches(rest) }
+    }
+
+    static let shutdownBatchSize = 2000
 
     private func waitForConnectionsToClose(deadline: UInt64) {
         if loop.connectionCount == 0 || loop.now >= deadline {
