@@ -175,7 +175,7 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
         connection.delegate = session
         connection.context = session
         httpSessions[connection.id] = session
-        log(.debug, "connecting", connection: connection.id, [("peer", .string(connection.peerAddress))])
+        log(.info, "connecting", connection: connection.id, [("peer", .string(connection.peerAddress))])
     }
 
     func httpSessionClosed(_ session: HTTPSession) {
