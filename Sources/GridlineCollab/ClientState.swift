@@ -4,6 +4,8 @@ public struct ClientState: Sendable {
     public let connectionID: UInt64
     public let user: User
     public var rooms: Set<String> = []
+    /// Sheets with a `sync` in flight: live updates to them are held back (the replay has them).
+    public var syncingSheets: Set<String> = []
     /// Cursor/typing messages counted in the current one-second window (SPEC §5).
     public var signalWindowStart: UInt64 = 0
     public var signalCount = 0

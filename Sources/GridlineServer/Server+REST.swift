@@ -1,5 +1,6 @@
 import Foundation
 import GridlineHTTP
+import GridlineCollab
 import GridlineJSON
 
 /// REST answers (SPEC §9). Handlers run on the loop thread and call `respond` exactly once,
@@ -19,6 +20,19 @@ extension Server {
             }
             return
         }
+        var caller: User?
+        if endpoint.access != .open {
+            switch admission.authorize(request.head.headers, requireAdmin: endpoint.access == .admin) {
+            case .success(let user):
+                caller = user
+            case .failure(let refusal):
+                log(.info, "rest_refused", [("path", .string(request.head.path)), ("peer", .string(request.peer)),
+                                            ("reason", .string(refusal.logReason))])
+                respond(.jsonError(status: refusal.status, code: refusal.code.rawValue, text: refusal.text))
+                return
+            }
+        }
+        _ = caller
         switch endpoint {
         case .websocket:
             respond(.jsonError(status: 400, code: "INVALID_MESSAGE", text: "WebSocket upgrade expected"))
@@ -28,6 +42,31 @@ extension Server {
             var headers = HTTPHeaders()
             headers.set("Content-Type", "text/html; charset=utf-8")
             respond(HTTPResponse(status: 200, headers: headers, body: Array(DemoPage.html.utf8)))
+        case .metrics:
+            var headers = HTTPHeaders()
+            headers.set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+            respond(HTTPResponse(status: 200, headers: headers, body: Array(metricsText().utf8)))
+        case .wsHealth:
+            respond(.json(status: 200, wsHealth()))
+        case .wsConfig:
+            respond(.json(status: 200, wsConfig()))
+        case .wsStats:
+            respond(.json(status: 200, .object(wsStats())))
+        case .wsStatsDetailed:
+            respond(.json(status: 200, wsStatsDetailed()))
+        case .wsRooms:
+            respond(.json(status: 200, wsRooms()))
+        case .broadcastRoom:
+            broadcastToRoom(request, respond: respond)
+        case .notifyUser:
+            notifyUser(request, respond: respond)
+        case .deleteConnection:
+            disconnect(request, respond: respond)
+        case .shutdown:
+            respond(.json(status: 202, ["status": "shutting_down"]))
+            requestShutdown(reason: "REST request")
+        default:
+            respond(.jsonError(status: 501, code: ErrorCode.INTERNAL_ERROR.rawValue, text: "not implemented yet"))
         }
     }
 

@@ -25,6 +25,8 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
     var directory = RoomDirectory()
     let rooms = RoomRegistry<WebSocketSession>()
     var typingTimers: [String: TimerHandle] = [:]
+    var loopLag = LoopLag()
+    var messageRateSampler = RateSampler()
     let startedAt = Date()
     public private(set) var port: UInt16 = 0
     private var shuttingDown = false
@@ -62,6 +64,7 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
         admission.allow(origins: settings.ownOrigins(port: port))
         scheduleSweep()
         scheduleLimiterSweep()
+        scheduleLoopProbe(expected: loop.now)
         log(.info, "listening", [("host", .string(settings.host)), ("port", JSONValue(Int(port)))])
         return port
     }

@@ -11,6 +11,8 @@ struct ServerStats {
     var slowConsumers: UInt64 = 0
     var errorsByCode: [String: UInt64] = [:]
     var rateLimitEvents: UInt64 = 0
+    var cellUpdatesApplied: UInt64 = 0
+    var cellConflicts: UInt64 = 0
 
     mutating func countError(_ code: ErrorCode) {
         errorsByCode[code.rawValue, default: 0] += 1

@@ -1,0 +1,74 @@
+/// History replay, retention and snapshots.
+///
+/// Retention: the `Store` facade has the writer trim every sheet to its newest
+/// `historyRetention` rows (default 10,000) after every `trimEveryCommits` commits
+/// (default 1,000), in a transaction of its own. Clients further behind get `.truncated`
+/// and recover from a snapshot.
+extension CellStore {
+    /// Up to `limit` updates with seq > `sinceSeq`, ascending — or `.truncated` when the
+    /// history no longer starts at `sinceSeq + 1`. Throws `.sheetNotFound`.
+    public static func history(_ db: Database, sheetId: String, sinceSeq: Int64, limit: Int) throws -> HistoryResult {
+        try db.savepoint {
+            let seq = try sheetSeq(db, sheetId)
+            let since = max(0, sinceSeq)
+            if since > seq { return .truncated }
+            if since == seq { return .entries([]) }
+            let oldest = try db.scalarInt64("SELECT min(seq) FROM cell_history WHERE sheet_id = ?", [.text(sheetId)])
+            guard let oldest, oldest <= since + 1 else { return .truncated }
+            let entries = try db.query(
+                """
+                SELECT seq, cell_id, value, formula, version, user_id, username, applied_at
+                FROM cell_history WHERE sheet_id = ? AND seq > ? ORDER BY seq LIMIT ?
+                """,
+                [.text(sheetId), .integer(since), .int(max(0, limit))]
+            ) { row in
+                HistoryEntry(
+                    seq: row.int64(0), cellId: row.string(1), valueJSON: row.string(2),
+                    formula: row.optionalString(3), version: row.int64(4), userId: row.optionalString(5),
+                    username: row.optionalString(6), appliedAt: row.int64(7))
+            }
+            return .entries(entries)
+        }
+    }
+
+    /// Deletes all but the newest `keep` history rows of a sheet; returns rows deleted.
+    @discardableResult
+    public static func trimHistory(_ db: Database, sheetId: String, keep: Int) throws -> Int {
+        try db.run(
+            "DELETE FROM cell_history WHERE sheet_id = ?1 AND seq <= (SELECT seq FROM sheets WHERE id = ?1) - ?2",
+            [.text(sheetId), .int(max(0, keep))])
+    }
+
+    /// `trimHistory` for every sheet that has more than `keep` updates.
+    @discardableResult
+    public static func trimAllHistory(_ db: Database, keep: Int) throws -> Int {
+        let sheets = try db.query("SELECT id FROM sheets WHERE seq > ?", [.int(max(0, keep))]) { $0.string(0) }
+        var deleted = 0
+        for sheet in sheets {
+            deleted += try trimHistory(db, sheetId: sheet, keep: keep)
+        }
+        return deleted
+    }
+
+    /// The sheet and every written cell, read in one transaction so `seq` and the cells
+    /// agree. Throws `.sheetNotFound`.
+    public static func snapshot(_ db: Database, sheetId: String) throws -> SheetSnapshot {
+        try db.savepoint {
+            guard let sheet = try RoomStore.sheet(db, id: sheetId) else {
+                throw StoreError.sheetNotFound(sheetId)
+            }
+            let cells = try db.query(
+                """
+                SELECT cell_id, value, formula, version, updated_by, updated_at
+                FROM cells WHERE sheet_id = ? ORDER BY cell_id
+                """,
+                [.text(sheetId)]
+            ) { row in
+                CellRecord(
+                    cellId: row.string(0), valueJSON: row.string(1), formula: row.optionalString(2),
+                    version: row.int64(3), updatedBy: row.optionalString(4), updatedAt: row.int64(5))
+            }
+            return SheetSnapshot(sheetId: sheet.id, roomId: sheet.roomId, name: sheet.name, seq: sheet.seq, cells: cells)
+        }
+    }
+}

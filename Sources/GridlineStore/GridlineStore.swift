@@ -1,1 +1,0 @@
-// GridlineStore: placeholder until its step lands.

@@ -1,0 +1,61 @@
+import Foundation
+
+/// The hand-off between submitting threads and one worker thread: a mutex-guarded FIFO
+/// and a condition variable the worker sleeps on while the queue is empty.
+// @unchecked: `items` and `stopped` are only read or written while `condition` is held.
+final class WorkQueue<Item>: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var items: [Item] = []
+    private var head = 0
+    private var stopped = false
+
+    /// Appends `item` and wakes the worker; false when the queue was stopped (the item is
+    /// not enqueued and the caller must fail it itself).
+    func push(_ item: Item) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        guard !stopped else { return false }
+        items.append(item)
+        condition.signal()
+        return true
+    }
+
+    /// Blocks until there is work, then takes up to `max` items in FIFO order. Returns
+    /// nil once the queue is stopped and drained: the worker's cue to exit.
+    func popBatch(max: Int) -> ArraySlice<Item>? {
+        condition.lock()
+        defer { condition.unlock() }
+        while head == items.count && !stopped {
+            condition.wait()
+        }
+        let available = items.count - head
+        guard available > 0 else { return nil }
+        let end = head + min(available, max)
+        let batch = items[head..<end]
+        head = end
+        if head == items.count {
+            // Drained: start a fresh buffer so the slice handed out keeps the old one
+            // alive alone and appends never copy.
+            items = []
+            head = 0
+        } else if head > 4096 {
+            items.removeFirst(head)
+            head = 0
+        }
+        return batch
+    }
+
+    /// Refuses new items; the worker still drains what is queued.
+    func stop() {
+        condition.lock()
+        stopped = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    var count: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return items.count - head
+    }
+}

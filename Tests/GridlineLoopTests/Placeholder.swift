@@ -1,5 +1,0 @@
-import XCTest
-
-final class GridlineLoopPlaceholder: XCTestCase {
-    func testModuleBuilds() {}
-}

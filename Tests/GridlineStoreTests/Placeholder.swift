@@ -1,5 +1,0 @@
-import XCTest
-
-final class GridlineStorePlaceholder: XCTestCase {
-    func testModuleBuilds() {}
-}
