@@ -15,6 +15,9 @@ class ScenarioRun: ClientPoolDelegate {
 
     private(set) var joined: [Bool]
     private(set) var joinedCount = 0
+    /// Clients whose `join_room` drew an error: they will never join, stop waiting for them.
+    private(set) var joinRefusedCount = 0
+    private var joinRefused: [Bool]
     private(set) var establishedCount = 0
     /// Launch to `connection_established`: admission as the user sees it.
     var establishedLatency = LatencyHistogram()
@@ -31,6 +34,7 @@ class ScenarioRun: ClientPoolDelegate {
         self.tokens = tokens
         self.joinOnOpen = joinOnOpen
         joined = Array(repeating: false, count: pool.clients.count)
+        joinRefused = joined
         var join = JSONObject([("type", "join_room"), ("room_id", .string(options.room))])
         join["request_id"] = "join"
         joinPayload = JSONValue.object(join).serialized()
@@ -71,7 +75,7 @@ class ScenarioRun: ClientPoolDelegate {
     func joinPhase(timeout: Double) {
         guard joinOnOpen else { return }
         let start = BenchClock.now()
-        pool.run(until: start + BenchClock.nanoseconds(timeout)) { _ in joinedCount < pool.openCount }
+        pool.run(until: start + BenchClock.nanoseconds(timeout)) { _ in joinedCount + joinRefusedCount < pool.openCount }
         Progress.say("joined \(joinedCount)/\(pool.openCount) open clients to room '\(options.room)'"
                      + " in \(String(format: "%.3f", Double(BenchClock.now() - start) / 1e9)) s")
     }
@@ -125,7 +129,13 @@ class ScenarioRun: ClientPoolDelegate {
             let code = JSONFieldScanner.member("code", in: text, object: whole)
                 .flatMap { JSONFieldScanner.string(text, $0) } ?? "UNKNOWN"
             serverErrors[code, default: 0] += 1
-            serverError(client, code: code, text: text, now: now)
+            let requestID = JSONFieldScanner.member("request_id", in: text, object: whole)
+            if let requestID, JSONFieldScanner.equals(text, requestID, "\"join\""), !joinRefused[client.index] {
+                joinRefused[client.index] = true
+                joinRefusedCount += 1
+            } else {
+                serverError(client, code: code, text: text, now: now)
+            }
         } else {
             received(client, type: type, text: text, now: now)
         }
@@ -191,6 +201,9 @@ class ScenarioRun: ClientPoolDelegate {
         if tryLater > 0 {
             Progress.say("hint: \(tryLater) connections closed 1013 (Try again later): raise WEBSOCKET_CONNECT_RATE"
                          + " on the server for load tests (connects per 10 s per address)")
+        }
+        if let refused = serverErrors["ROOM_NOT_FOUND"], refused > 0 {
+            Progress.say("hint: room '\(options.room)' does not exist on the server: create it (POST /api/v1/rooms) or pick one with --room")
         }
         if pool.stats.closeCodes["1008", default: 0] > 0 {
             Progress.say("hint: close 1008 seen: a per-user connection cap or a slow-consumer cut (see the server log)")
