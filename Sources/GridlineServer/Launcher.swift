@@ -1,6 +1,7 @@
 import Foundation
 import GridlineCollab
 import GridlineCrypto
+import GridlineStore
 
 /// What the `gridline` subcommands do, kept here so tests can run them in-process.
 public enum Launcher {
@@ -12,7 +13,8 @@ public enum Launcher {
     public static func serve(settings: Settings) throws {
         try FileManager.default.createDirectory(atPath: settings.dataDirectory, withIntermediateDirectories: true)
         let (secret, generated) = try Secrets.resolve(settings: settings)
-        let server = try Server(settings: settings, secret: secret)
+        let store = try openStore(settings: settings)
+        let server = try Server(settings: settings, secret: secret, store: store)
         let port = try server.start()
         server.installSignalHandlers()
         if settings.jwtSecret == nil {
@@ -28,6 +30,37 @@ public enum Launcher {
                 """.utf8))
         }
         server.run()
+    }
+
+    /// Opens the database: applies migrations, loads the seed into an empty database.
+    static func openStore(settings: Settings) throws -> Store {
+        let migrations = try locate("Migrations", explicit: settings.migrationsDirectory, variable: "GRIDLINE_MIGRATIONS_DIR")
+        let seed = try? locate("seed", explicit: settings.seedDirectory, variable: "GRIDLINE_SEED_DIR")
+        return try Store.open(dataDirectory: URL(fileURLWithPath: settings.dataDirectory), migrationsDirectory: migrations,
+                              seedDirectory: seed)
+    }
+
+    /// `gridline migrate`: applies pending migrations and reports the versions now applied.
+    public static func migrate(settings: Settings) throws -> [Int64] {
+        let migrations = try locate("Migrations", explicit: settings.migrationsDirectory, variable: "GRIDLINE_MIGRATIONS_DIR")
+        return try Store.migrate(dataDirectory: URL(fileURLWithPath: settings.dataDirectory), migrationsDirectory: migrations)
+    }
+
+    /// A project directory (`Migrations`, `seed`): the setting if given, else `./NAME`, else next
+    /// to the executable's package (so `.build/debug/gridline` run from anywhere finds them).
+    static func locate(_ name: String, explicit: String?, variable: String) throws -> URL {
+        if let explicit { return URL(fileURLWithPath: explicit) }
+        var candidates = [URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(name)]
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<5 {
+            candidates.append(directory.appendingPathComponent(name))
+            directory = directory.deletingLastPathComponent()
+        }
+        var isDirectory: ObjCBool = false
+        for candidate in candidates where FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDirectory) && isDirectory.boolValue {
+            return candidate
+        }
+        throw Failure(description: "cannot find the \(name) directory; set \(variable)")
     }
 
     public static func makeToken(secret: [UInt8], user: String, username: String?, email: String?, role: Role,

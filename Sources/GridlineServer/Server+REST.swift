@@ -37,7 +37,9 @@ extension Server {
         case .websocket:
             respond(.jsonError(status: 400, code: "INVALID_MESSAGE", text: "WebSocket upgrade expected"))
         case .health:
-            respond(.json(status: 200, health()))
+            store.healthCheck(completion: onLoop { [unowned self] (healthy: Bool) in
+                respond(.json(status: 200, self.health(storageOK: healthy)))
+            })
         case .demo:
             var headers = HTTPHeaders()
             headers.set("Content-Type", "text/html; charset=utf-8")
@@ -70,9 +72,8 @@ extension Server {
         }
     }
 
-    private func health() -> JSONValue {
-        let storageOK = FileManager.default.isWritableFile(atPath: settings.dataDirectory)
-        return [
+    private func health(storageOK: Bool) -> JSONValue {
+        [
             "status": "ok",
             "storage": .string(storageOK ? "ok" : "down"),
             "version": .string(Self.version),

@@ -4,6 +4,7 @@ import GridlineCollab
 import GridlineHTTP
 import GridlineJSON
 import GridlineLoop
+import GridlineStore
 import GridlineWebSocket
 
 /// The wiring: owns the event loop, the sessions, the dispatcher and the REST routes.
@@ -11,6 +12,7 @@ import GridlineWebSocket
 public final class Server: @unchecked Sendable {  // state is touched only on the loop thread
     public let settings: Settings
     public let loop: EventLoop
+    let store: Store
     let logger: Log
     let restRouter: Router<Endpoint>
     var admission: Admission
@@ -25,6 +27,9 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
     var directory = RoomDirectory()
     let rooms = RoomRegistry<WebSocketSession>()
     var typingTimers: [String: TimerHandle] = [:]
+    /// Loop-thread closures waiting for another thread's answer (see `onLoop`).
+    var pendingCallbacks: [UInt64: Any] = [:]
+    var nextCallbackID: UInt64 = 0
     var loopLag = LoopLag()
     var messageRateSampler = RateSampler()
     let startedAt = Date()
@@ -35,8 +40,9 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
     /// Handlers throw `MessageError` (typed throws in stored closures crashes the 6.3 compiler).
     typealias MessageHandler = (WebSocketSession, IncomingMessage) throws -> Void
 
-    public init(settings: Settings, secret: [UInt8]) throws {
+    public init(settings: Settings, secret: [UInt8], store: Store) throws {
         self.settings = settings
+        self.store = store
         self.loop = try EventLoop()
         self.logger = Log(minimum: settings.logLevel)
         self.restRouter = Endpoint.makeRouter()
@@ -45,6 +51,22 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
                                              blockSeconds: settings.blockDurationMinutes * 60)
         self.connectLimiter = ConnectRateLimiter(perWindow: settings.connectRate)
         registerHandlers()
+        try loadDirectory()
+    }
+
+    /// Reads which rooms and sheets exist, once, before the loop starts.
+    private func loadDirectory() throws {
+        let done = DispatchSemaphore(value: 0)
+        let box = ResultBox<[RoomRecord]>()
+        store.reader.submit({ db in try RoomStore.listRooms(db) }) { result in
+            box.set(result)
+            done.signal()
+        }
+        done.wait()
+        for room in try box.get() {
+            directory.add(RoomInfo(id: room.id, name: room.name, createdAt: room.createdAt, sheetIDs: room.sheets.map(\.id)))
+            for sheet in room.sheets { directory.add(SheetInfo(id: sheet.id, roomID: sheet.roomId, name: sheet.name)) }
+        }
     }
 
     func log(_ level: LogLevel, _ event: String, connection: UInt64? = nil, user: String? = nil, room: String? = nil,
@@ -105,10 +127,26 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
     private func waitForConnectionsToClose(deadline: UInt64) {
         if loop.connectionCount == 0 || loop.now >= deadline {
             for connection in loop.connections { connection.close() }
+            // Every write a client was told about is already committed; this finishes the rest.
+            store.shutdown()
             loop.stop()
             return
         }
         loop.schedule(after: 0.01) { [unowned self] in self.waitForConnectionsToClose(deadline: deadline) }
+    }
+
+    /// Wraps a loop-thread closure so another thread (the store's writer or reader, an AI
+    /// worker) can hand it a value: the closure stays on the loop, only its id travels.
+    func onLoop<R: Sendable>(_ body: @escaping (R) -> Void) -> @Sendable (R) -> Void {
+        let id = nextCallbackID
+        nextCallbackID += 1
+        pendingCallbacks[id] = body
+        return { [unowned self] value in
+            self.loop.execute {
+                guard let body = self.pendingCallbacks.removeValue(forKey: id) as? (R) -> Void else { return }
+                body(value)
+            }
+        }
     }
 
     // MARK: Connections
@@ -282,10 +320,21 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
     }
 
     private func registerHandlers() {
+        registerCellHandlers()
         registerRoomHandlers()
         registerSignalHandlers()
         handlers["ping"] = { session, message in
             session.send(OutgoingMessage.frame("pong", [], requestID: message.requestID))
         }
+    }
+}
+
+/// Carries a result from another thread to one that waits on a semaphore.
+final class ResultBox<T: Sendable>: @unchecked Sendable {  // written before the signal, read after the wait
+    private var result: Result<T, Error>?
+    func set(_ value: Result<T, Error>) { result = value }
+    func get() throws -> T {
+        guard let result else { throw StoreError.closed }
+        return try result.get()
     }
 }

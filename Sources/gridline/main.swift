@@ -54,6 +54,14 @@ case "serve":
     } catch {
         fail("\(error)")
     }
+case "migrate":
+    let settings = loadSettings(parseFlags(rest, allowed: ["data-dir"]))
+    do {
+        let versions = try Launcher.migrate(settings: settings)
+        print("migrations applied: \(versions.map(String.init).joined(separator: ", "))")
+    } catch {
+        fail("\(error)")
+    }
 case "token":
     let flags = parseFlags(rest, allowed: ["user", "username", "email", "role", "ttl", "rooms", "data-dir"])
     let settings = loadSettings(flags)

@@ -104,7 +104,8 @@ final class PresenceEndToEndTests: XCTestCase {
         let stop = try XCTUnwrap(alice.expect("user_typing_stop"))
         XCTAssertEqual(stop["cell_id"] as? String, "B3")
         XCTAssertEqual(alice.expect("user_left")?["user_id"] as? String, "bob")
-        _ = try join("carol")
+        let carol = try join("carol")
+        defer { carol.close() }
         alice.send(["type": "join_room", "room_id": "demo", "request_id": "again"])
         let again = try XCTUnwrap(alice.expect("room_state"))
         let users = (again["users"] as? [[String: Any]] ?? []).compactMap { $0["user_id"] as? String }

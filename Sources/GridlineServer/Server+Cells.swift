@@ -1,0 +1,275 @@
+import GridlineCollab
+import GridlineJSON
+import GridlineLoop
+import GridlineStore
+
+/// Versioned cells, snapshots and sync (SPEC §6). Every applied update is committed by the
+/// store's writer before anyone hears of it; the writer hands results back in commit order,
+/// so each room hears a sheet's updates in seq order.
+extension Server {
+    func registerCellHandlers() {
+        handlers["cell_update"] = { [unowned self] session, message in try self.cellUpdate(session, message) }
+        handlers["cells_update"] = { [unowned self] session, message in try self.cellsUpdate(session, message) }
+        handlers["sheet_snapshot"] = { [unowned self] session, message in try self.sheetSnapshot(session, message) }
+        handlers["sync"] = { [unowned self] session, message in try self.sync(session, message) }
+    }
+
+    /// The sheet a message names, which the connection must have joined the room of.
+    private func joinedSheet(_ session: WebSocketSession, _ message: IncomingMessage) throws -> SheetInfo {
+        let sheetID = try message.string("sheet_id", maxLength: 128)
+        guard let sheet = directory.sheets[sheetID] else { throw MessageError(.SHEET_NOT_FOUND, "sheet '\(sheetID)' does not exist") }
+        guard session.collab.rooms.contains(sheet.roomID) else {
+            throw MessageError(.NOT_IN_ROOM, "join room '\(sheet.roomID)' before using sheet '\(sheetID)'")
+        }
+        return sheet
+    }
+
+    private func requireWriter(_ session: WebSocketSession) throws {
+        guard session.user.role.canWrite else { throw MessageError(.PERMISSION_DENIED, "viewers cannot edit cells") }
+    }
+
+    private func cellEdit(_ object: JSONObject, path: String = "") throws -> CellEdit {
+        do {
+            return try CellRules.edit(from: object, path: path)
+        } catch {
+            throw MessageError.invalid(error.field, error.expectation)
+        }
+    }
+
+    // MARK: cell_update
+
+    private func cellUpdate(_ session: WebSocketSession, _ message: IncomingMessage) throws {
+        let sheet = try joinedSheet(session, message)
+        try requireWriter(session)
+        let edit = try cellEdit(message.body)
+        let user = session.user
+        let sessionID = session.id
+        let requestID = message.requestID
+        let now = Timestamp.nowMilliseconds()
+        store.writer.submit({ db in
+            try CellStore.applyCellUpdate(db, sheetId: sheet.id, write: edit.storeWrite, userId: user.id,
+                                          username: user.username, now: now)
+        }, completion: { [unowned self] result in
+            self.loop.execute {
+                self.finishCellUpdate(result, sheet: sheet, user: user, session: self.sessions[sessionID], requestID: requestID)
+            }
+        })
+    }
+
+    private func finishCellUpdate(_ result: Result<CellUpdateOutcome, Error>, sheet: SheetInfo, user: User,
+                                  session: WebSocketSession?, requestID: String?) {
+        switch result {
+        case .success(.applied(let cell)):
+            stats.cellUpdatesApplied += 1
+            let frame = OutgoingMessage.frame("cell_updated", [
+                ("sheet_id", .string(sheet.id)), ("cell_id", .string(cell.cellId)), ("value", Self.jsonValue(cell.valueJSON)),
+                ("formula", JSONValue(cell.formula)), ("version", JSONValue(cell.version)), ("seq", JSONValue(cell.seq)),
+                ("user_id", .string(user.id)), ("username", .string(user.username)),
+            ], requestID: requestID)
+            broadcastCellEvent(frame, sheet: sheet, alsoTo: session)
+        case .success(.conflict(let current)):
+            stats.cellConflicts += 1
+            session?.send(error: MessageError(.VERSION_CONFLICT,
+                                             "cell \(current.cellId) is at version \(current.version); your edit was not applied",
+                                             extra: [("cell_id", .string(current.cellId)), ("current", Self.cellJSON(current))]),
+                         requestID: requestID)
+        case .failure(let error):
+            session?.send(error: storeFailure(error, user: user), requestID: requestID)
+        }
+    }
+
+    // MARK: cells_update
+
+    private func cellsUpdate(_ session: WebSocketSession, _ message: IncomingMessage) throws {
+        let sheet = try joinedSheet(session, message)
+        try requireWriter(session)
+        guard let rawUpdates = message.body["updates"], let updates = rawUpdates.arrayValue else {
+            throw MessageError.invalid("updates", "must be an array of cell updates")
+        }
+        guard !updates.isEmpty, updates.count <= CellRules.maxBatchCells else {
+            throw MessageError.invalid("updates", "must hold 1 to \(CellRules.maxBatchCells) cells")
+        }
+        var edits: [CellEdit] = []
+        var seen = Set<String>()
+        for (index, update) in updates.enumerated() {
+            guard let object = update.objectValue else { throw MessageError.invalid("updates[\(index)]", "must be an object") }
+            let edit = try cellEdit(object, path: "updates[\(index)].")
+            guard seen.insert(edit.cellID).inserted else {
+                throw MessageError.invalid("updates[\(index)].cell_id", "repeats cell \(edit.cellID) within one batch")
+            }
+            edits.append(edit)
+        }
+        let user = session.user
+        let sessionID = session.id
+        let requestID = message.requestID
+        let now = Timestamp.nowMilliseconds()
+        let writes = edits.map(\.storeWrite)
+        store.writer.submit({ db in
+            try CellStore.applyCellBatch(db, sheetId: sheet.id, writes: writes, userId: user.id, username: user.username, now: now)
+        }, completion: { [unowned self] result in
+            self.loop.execute {
+                self.finishCellBatch(result, sheet: sheet, user: user, session: self.sessions[sessionID], requestID: requestID)
+            }
+        })
+    }
+
+    private func finishCellBatch(_ result: Result<BatchOutcome, Error>, sheet: SheetInfo, user: User,
+                                 session: WebSocketSession?, requestID: String?) {
+        switch result {
+        case .success(.applied(let cells)):
+            stats.cellUpdatesApplied += UInt64(cells.count)
+            let frame = OutgoingMessage.frame("cells_updated", [
+                ("sheet_id", .string(sheet.id)),
+                ("cells", .array(cells.map { cell in
+                    ["cell_id": .string(cell.cellId), "value": Self.jsonValue(cell.valueJSON), "formula": JSONValue(cell.formula),
+                     "version": JSONValue(cell.version), "seq": JSONValue(cell.seq)]
+                })),
+                ("user_id", .string(user.id)), ("username", .string(user.username)),
+            ], requestID: requestID)
+            broadcastCellEvent(frame, sheet: sheet, alsoTo: session)
+        case .success(.conflicts(let conflicts)):
+            stats.cellConflicts += 1
+            session?.send(error: MessageError(.VERSION_CONFLICT, "\(conflicts.count) cell(s) changed since you read them; nothing was applied",
+                                             extra: [("conflicts", .array(conflicts.map { conflict in
+                                                 ["cell_id": .string(conflict.cellId), "current": Self.cellJSON(conflict.current)]
+                                             }))]),
+                         requestID: requestID)
+        case .failure(let error):
+            session?.send(error: storeFailure(error, user: user), requestID: requestID)
+        }
+    }
+
+    /// Sends a committed cell event to the sheet's room (skipping connections mid-`sync`, whose
+    /// replay will carry it) and to the writer if it has left the room meanwhile.
+    private func broadcastCellEvent(_ frame: ByteChunk, sheet: SheetInfo, alsoTo writer: WebSocketSession?) {
+        var writerReached = false
+        if let room = rooms[sheet.roomID] {
+            room.messagesSent += 1
+            room.lastActivity = Timestamp.nowMilliseconds()
+            for member in room.members {
+                if member === writer { writerReached = true }
+                if member.collab.syncingSheets.contains(sheet.id) { continue }
+                member.send(frame)
+            }
+        }
+        if !writerReached { writer?.send(frame) }
+    }
+
+    func storeFailure(_ error: Error, user: User) -> MessageError {
+        if let storeError = error as? StoreError, case .sheetNotFound = storeError {
+            return MessageError(.SHEET_NOT_FOUND, "the sheet no longer exists")
+        }
+        log(.error, "store_failed", user: user.id, [("error", .string("\(error)"))])
+        return MessageError(.INTERNAL_ERROR, "the update could not be stored", recoverable: true)
+    }
+
+    // MARK: Snapshot and sync
+
+    private func sheetSnapshot(_ session: WebSocketSession, _ message: IncomingMessage) throws {
+        let sheet = try joinedSheet(session, message)
+        let requestID = message.requestID
+        let sessionID = session.id
+        let user = session.user
+        // Read through the writer so the snapshot's seq sits exactly between the updates this
+        // connection has already been sent and the ones it will be sent next.
+        store.writer.submit({ db in try CellStore.snapshot(db, sheetId: sheet.id) }, completion: { [unowned self] result in
+            self.loop.execute {
+                let session = self.sessions[sessionID]
+                switch result {
+                case .success(let snapshot): session?.send(self.sheetStateFrame(snapshot, requestID: requestID))
+                case .failure(let error): session?.send(error: self.storeFailure(error, user: user), requestID: requestID)
+                }
+            }
+        })
+    }
+
+    private func sync(_ session: WebSocketSession, _ message: IncomingMessage) throws {
+        let sheet = try joinedSheet(session, message)
+        let sinceSeq = try message.integer("since_seq", in: 0...Int64.max)
+        let requestID = message.requestID
+        guard session.collab.syncingSheets.insert(sheet.id).inserted else {
+            throw MessageError(.INVALID_MESSAGE, "a sync of sheet '\(sheet.id)' is already running")
+        }
+        let limit = Self.maxSyncReplay
+        let sessionID = session.id
+        let user = session.user
+        store.writer.submit({ db -> SyncResult in
+            switch try CellStore.history(db, sheetId: sheet.id, sinceSeq: sinceSeq, limit: limit + 1) {
+            case .entries(let entries) where entries.count <= limit:
+                let current = try RoomStore.sheet(db, id: sheet.id)?.seq ?? sinceSeq
+                // A client claiming a seq the sheet never reached gets the whole state.
+                if sinceSeq > current { return .snapshot(try CellStore.snapshot(db, sheetId: sheet.id)) }
+                return .replay(entries, seq: current)
+            default:
+                return .snapshot(try CellStore.snapshot(db, sheetId: sheet.id))
+            }
+        }, completion: { [unowned self] result in
+            self.loop.execute {
+                self.finishSync(result, sheet: sheet, user: user, session: self.sessions[sessionID], requestID: requestID)
+            }
+        })
+    }
+
+    /// A sync replays at most this many updates; further behind, the client gets `sheet_state`.
+    static let maxSyncReplay = 10_000
+
+    enum SyncResult: Sendable {
+        case replay([HistoryEntry], seq: Int64)
+        case snapshot(SheetSnapshot)
+    }
+
+    private func finishSync(_ result: Result<SyncResult, Error>, sheet: SheetInfo, user: User,
+                            session: WebSocketSession?, requestID: String?) {
+        guard let session else { return }
+        session.collab.syncingSheets.remove(sheet.id)
+        switch result {
+        case .success(.replay(let entries, let seq)):
+            for entry in entries {
+                session.send(OutgoingMessage.frame("cell_updated", [
+                    ("sheet_id", .string(sheet.id)), ("cell_id", .string(entry.cellId)), ("value", Self.jsonValue(entry.valueJSON)),
+                    ("formula", JSONValue(entry.formula)), ("version", JSONValue(entry.version)), ("seq", JSONValue(entry.seq)),
+                    ("user_id", JSONValue(entry.userId)), ("username", JSONValue(entry.username)),
+                ]))
+            }
+            session.send(OutgoingMessage.frame("sync_complete", [("sheet_id", .string(sheet.id)), ("seq", JSONValue(seq))],
+                                               requestID: requestID))
+        case .success(.snapshot(let snapshot)):
+            session.send(sheetStateFrame(snapshot, requestID: requestID))
+        case .failure(let error):
+            session.send(error: storeFailure(error, user: user), requestID: requestID)
+        }
+    }
+
+    func sheetStateFrame(_ snapshot: SheetSnapshot, requestID: String?) -> ByteChunk {
+        OutgoingMessage.frame("sheet_state", [
+            ("sheet_id", .string(snapshot.sheetId)), ("seq", JSONValue(snapshot.seq)),
+            ("cells", .array(snapshot.cells.map { cell in
+                var json = Self.cellJSON(cell)
+                if case .object(var object) = json {
+                    object.members.insert(("cell_id", .string(cell.cellId)), at: 0)
+                    json = .object(object)
+                }
+                return json
+            })),
+        ], requestID: requestID)
+    }
+
+    /// `{value, formula, version, updated_by, updated_at}` — the shape of `current` in conflicts.
+    static func cellJSON(_ cell: CellRecord) -> JSONValue {
+        [
+            "value": jsonValue(cell.valueJSON), "formula": JSONValue(cell.formula), "version": JSONValue(cell.version),
+            "updated_by": JSONValue(cell.updatedBy), "updated_at": cell.updatedAt.map { .string(Timestamp.iso8601(milliseconds: $0)) } ?? .null,
+        ]
+    }
+
+    /// Stored values are JSON text the server wrote itself.
+    static func jsonValue(_ text: String) -> JSONValue {
+        (try? JSONParser.parse(Array(text.utf8))) ?? .null
+    }
+}
+
+extension CellEdit {
+    var storeWrite: CellWrite {
+        CellWrite(cellId: cellID, valueJSON: valueJSON, formula: formula, expectedVersion: expectedVersion)
+    }
+}

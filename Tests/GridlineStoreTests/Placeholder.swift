@@ -1,0 +1,5 @@
+import XCTest
+
+final class StorePlaceholderTests: XCTestCase {
+    func testModuleBuilds() {}
+}
