@@ -139,6 +139,8 @@ final class CellsScenario: ScenarioRun {
 
     // MARK: - Messages
 
+    override var expectedServerCodes: Set<String> { ["VERSION_CONFLICT"] }
+
     static func requestID(client: Int, request: UInt64) -> String { "c\(client)-\(request)" }
 
     /// The request number of one of `client`'s request ids (`c<client>-<n>`), nil for others'.

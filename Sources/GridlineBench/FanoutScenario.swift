@@ -64,6 +64,10 @@ final class FanoutScenario: ScenarioRun {
             pool.stats.count("too_few_joined_clients")
             Progress.say("fewer than 2 clients joined the room: nothing to fan out")
         }
+        if let cursorRate = serverLimit("cursor_rate"), delivered < expected, options.rate == 0 {
+            Progress.say("hint: \(expected - delivered) deliveries missing; the server drops cursor_move past"
+                         + " WEBSOCKET_CURSOR_RATE=\(Int(cursorRate))/s per connection (raise it for load tests)")
+        }
         fanoutReport()
         closePhase()
         reportTrailer()
@@ -88,7 +92,7 @@ final class FanoutScenario: ScenarioRun {
                 client: client, nextDue: now + UInt64(interval * Double(index) / Double(count)), lastProgress: now,
                 slotSeq: Array(repeating: .max, count: options.window), slotCount: Array(repeating: 0, count: options.window)))
         }
-        if let cursorRate = serverLimit("cursor_rate"), options.rate == 0 || options.rate > cursorRate {
+        if let cursorRate = serverLimit("cursor_rate"), options.rate > cursorRate {
             Progress.say("hint: the server drops cursor_move past WEBSOCKET_CURSOR_RATE=\(Int(cursorRate))/s per"
                          + " connection; raise it on the server for load tests")
         }

@@ -143,6 +143,9 @@ class ScenarioRun: ClientPoolDelegate {
 
     func clientGotClose(_ client: BenchClient, code: UInt16?, now: UInt64) {}
 
+    /// Server error codes that are outcomes a scenario measures, not errors (cells: conflicts).
+    var expectedServerCodes: Set<String> { [] }
+
     /// A scenario's own messages. `type` is the byte range of the type string in `text`.
     func received(_ client: BenchClient, type: Range<Int>, text: UnsafeBufferPointer<UInt8>, now: UInt64) {}
 
@@ -179,7 +182,7 @@ class ScenarioRun: ClientPoolDelegate {
     /// Members every scenario reports after its own: errors of every kind and close codes.
     func reportTrailer() {
         var errors = pool.stats.errors
-        for (code, count) in serverErrors { errors["server_\(code)"] = count }
+        for (code, count) in serverErrors where !expectedServerCodes.contains(code) { errors["server_\(code)"] = count }
         if pool.stats.serverClosedEarly > 0 { errors["server_closed_early"] = pool.stats.serverClosedEarly }
         report.set("errors_total", errors.values.reduce(0, +))
         report.set("errors", counts: errors)
