@@ -28,6 +28,9 @@ public struct BenchOptions: Sendable, Equatable {
     public var concurrency = 512
     public var connectTimeout = 10.0
     public var closeTimeout = 2.0
+    public var joinTimeout = 30.0
+    /// idle only: hold bare connections, without joining (and without the join broadcasts).
+    public var noJoin = false
     public var inflight = 1
     public var sharedCell = false
     public var serverPID: Int32?
@@ -53,7 +56,7 @@ public struct BenchOptions: Sendable, Equatable {
     }
 
     /// Flags that take no value.
-    private static let switches: Set<String> = ["--allow-remote", "--shared-cell", "--help", "-h"]
+    private static let switches: Set<String> = ["--allow-remote", "--shared-cell", "--no-join", "--help", "-h"]
 
     /// Parses `--flag value` and `--flag=value` forms; unknown flags and bad numbers are errors.
     public static func parse(_ arguments: [String]) throws(UsageError) -> BenchOptions {
@@ -72,6 +75,7 @@ public struct BenchOptions: Sendable, Equatable {
                 switch flag {
                 case "--allow-remote": options.allowRemote = true
                 case "--shared-cell": options.sharedCell = true
+                case "--no-join": options.noJoin = true
                 default: options.help = true
                 }
                 continue
@@ -113,6 +117,7 @@ public struct BenchOptions: Sendable, Equatable {
         case "--settle": settle = try Self.number(flag, value, in: 0...3600)
         case "--concurrency": concurrency = try Self.integer(flag, value, in: 1...1_000_000)
         case "--connect-timeout": connectTimeout = try Self.number(flag, value, in: 0.1...3600)
+        case "--join-timeout": joinTimeout = try Self.number(flag, value, in: 0.1...3600)
         case "--close-timeout": closeTimeout = try Self.number(flag, value, in: 0...600)
         case "--inflight": inflight = try Self.integer(flag, value, in: 1...1024)
         case "--server-pid": serverPID = Int32(try Self.integer(flag, value, in: 1...Int(Int32.max)))
@@ -162,11 +167,13 @@ public struct BenchOptions: Sendable, Equatable {
           --room R (demo)       --sheet S (demo-sheet)
           --concurrency C       connects + handshakes in flight (512)
           --connect-timeout S   per connection (10)   --close-timeout S (2)
+          --join-timeout S      wait for every room_state (30)
           --server-pid PID      read the server's VmRSS from /proc
           --label L             copied into the result line
         fanout:  --senders K (10) --rate R msg/s per sender, 0 = window-limited (0)
                  --window W (32) --duration S (10) --drain S (3)
-        idle:    --hold S (5) --settle S (5, max wait for the room to go quiet)
+        idle:    --hold S (5) --settle S (5, max wait for the room to go quiet) --no-join
+                 (joining N clients to one room makes the server send N²/2 user_joined frames)
         cells:   --duration S (10) --inflight N (1) --shared-cell
         The server's own limits apply: raise WEBSOCKET_CURSOR_RATE, WEBSOCKET_REQUESTS_PER_MINUTE,
         WEBSOCKET_REQUESTS_PER_HOUR and WEBSOCKET_CONNECT_RATE on the server for load tests.

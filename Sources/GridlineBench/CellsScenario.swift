@@ -50,7 +50,7 @@ final class CellsScenario: ScenarioRun {
 
     func run() {
         connectPhase()
-        joinPhase(timeout: options.connectTimeout)
+        joinPhase(timeout: options.joinTimeout)
         settlePhase(maxSeconds: options.settle)
         snapshotPhase()
         if readyCount > 0 {

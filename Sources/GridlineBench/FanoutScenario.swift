@@ -53,7 +53,7 @@ final class FanoutScenario: ScenarioRun {
 
     func run() {
         connectPhase()
-        joinPhase(timeout: options.connectTimeout)
+        joinPhase(timeout: options.joinTimeout)
         settlePhase(maxSeconds: options.settle)
         let ready = pool.clients.filter { $0.isOpen && joined[$0.index] }
         if ready.count >= 2 {

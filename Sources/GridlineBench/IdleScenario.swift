@@ -7,13 +7,13 @@ import GridlineJSON
 /// which servers without it simply do not have (a 404 is fine).
 final class IdleScenario: ScenarioRun {
     init(options: BenchOptions, pool: ClientPool, tokens: BenchTokens) {
-        super.init(options: options, pool: pool, tokens: tokens, joinOnOpen: true)
+        super.init(options: options, pool: pool, tokens: tokens, joinOnOpen: !options.noJoin)
     }
 
     func run() {
         let rssBefore = options.serverPID.flatMap { ServerProcess.residentKiB(pid: $0) }
         connectPhase()
-        joinPhase(timeout: options.connectTimeout)
+        joinPhase(timeout: options.joinTimeout)
         settlePhase(maxSeconds: options.settle)
         let rssLoaded = options.serverPID.flatMap { ServerProcess.residentKiB(pid: $0) }
         let stats = fetchDetailedStats()

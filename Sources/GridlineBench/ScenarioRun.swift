@@ -10,7 +10,9 @@ class ScenarioRun: ClientPoolDelegate {
     let pool: ClientPool
     let tokens: BenchTokens
     var report = BenchReport()
-    /// Send `join_room` as soon as the handshake completes.
+    /// The scenario joins `--room` once every connection is open (`joinPhase`). Joining only
+    /// after the connect phase keeps the connect figures clean: each join makes the server tell
+    /// everyone already in the room, N²/2 frames for N clients.
     let joinOnOpen: Bool
 
     private(set) var joined: [Bool]
@@ -26,7 +28,12 @@ class ScenarioRun: ClientPoolDelegate {
     var serverLimits: JSONObject?
     var lastFrameAt: UInt64 = 0
     var connectSeconds = 0.0
+    var joinSeconds = 0.0
+    var settleSeconds = 0.0
+    /// Frames received while joining and settling: the cost of the join broadcasts.
+    var framesWhileJoining = 0
     private var joinPayload: [UInt8] = []
+    private var framesAfterConnect = 0
 
     init(options: BenchOptions, pool: ClientPool, tokens: BenchTokens, joinOnOpen: Bool) {
         self.options = options
@@ -58,7 +65,7 @@ class ScenarioRun: ClientPoolDelegate {
         var end = start
         var lastReport = start
         pool.run(until: deadline) { now in
-            if now - lastReport >= 1_000_000_000 {
+            if now - lastReport >= 2_000_000_000 {
                 lastReport = now
                 Progress.say("  \(pool.stats.opened) open, \(pool.stats.failed) failed")
             }
@@ -67,15 +74,26 @@ class ScenarioRun: ClientPoolDelegate {
         }
         end = BenchClock.now()
         connectSeconds = Double(end - start) / 1e9
+        framesAfterConnect = pool.stats.framesReceived
         Progress.say("connected \(pool.stats.opened)/\(count) in \(String(format: "%.3f", connectSeconds)) s"
                      + (pool.stats.failed > 0 ? ", \(pool.stats.failed) failed: \(pool.stats.errors)" : ""))
     }
 
-    /// Waits until every open client has its `room_state` (or `timeout` passes).
+    /// Sends `join_room` on every open connection and waits until each has its `room_state`,
+    /// or was refused, or `timeout` passed.
     func joinPhase(timeout: Double) {
         guard joinOnOpen else { return }
         let start = BenchClock.now()
-        pool.run(until: start + BenchClock.nanoseconds(timeout)) { _ in joinedCount + joinRefusedCount < pool.openCount }
+        for client in pool.clients where client.isOpen { pool.sendText(client, joinPayload) }
+        var lastReport = start
+        pool.run(until: start + BenchClock.nanoseconds(timeout)) { now in
+            if now - lastReport >= 2_000_000_000 {
+                lastReport = now
+                Progress.say("  \(joinedCount) joined")
+            }
+            return joinedCount + joinRefusedCount < pool.openCount
+        }
+        joinSeconds = Double(BenchClock.now() - start) / 1e9
         Progress.say("joined \(joinedCount)/\(pool.openCount) open clients to room '\(options.room)'"
                      + " in \(String(format: "%.3f", Double(BenchClock.now() - start) / 1e9)) s")
     }
@@ -87,6 +105,11 @@ class ScenarioRun: ClientPoolDelegate {
         lastFrameAt = max(lastFrameAt, start)
         pool.run(until: start + BenchClock.nanoseconds(maxSeconds)) { now in
             now - lastFrameAt < quietMs * 1_000_000
+        }
+        settleSeconds = Double(BenchClock.now() - start) / 1e9
+        framesWhileJoining = pool.stats.framesReceived - framesAfterConnect
+        if BenchClock.now() - lastFrameAt < quietMs * 1_000_000 {
+            Progress.say("warning: the room was still busy after --settle \(maxSeconds) s; figures include that backlog")
         }
     }
 
@@ -105,9 +128,7 @@ class ScenarioRun: ClientPoolDelegate {
 
     // MARK: - Delegate
 
-    func clientOpened(_ client: BenchClient, now: UInt64) {
-        if joinOnOpen { pool.sendText(client, joinPayload) }
-    }
+    func clientOpened(_ client: BenchClient, now: UInt64) {}
 
     func clientReceived(_ client: BenchClient, text: UnsafeBufferPointer<UInt8>, now: UInt64) {
         lastFrameAt = now
@@ -176,7 +197,12 @@ class ScenarioRun: ClientPoolDelegate {
         report.set("connect_s", connectSeconds, places: 4)
         report.set("conn_per_s", connectSeconds > 0 ? Double(pool.stats.opened) / connectSeconds : 0)
         report.latency("hs", pool.stats.handshakeLatency)
-        if joinOnOpen { report.set("joined", joinedCount) }
+        if joinOnOpen {
+            report.set("joined", joinedCount)
+            report.set("join_s", joinSeconds, places: 4)
+            report.set("settle_s", settleSeconds, places: 3)
+            report.set("frames_while_joining", framesWhileJoining)
+        }
     }
 
     /// Members every scenario reports after its own: errors of every kind and close codes.
