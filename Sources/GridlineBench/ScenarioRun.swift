@@ -34,6 +34,7 @@ class ScenarioRun: ClientPoolDelegate {
     var framesWhileJoining = 0
     private var joinPayload: [UInt8] = []
     private var framesAfterConnect = 0
+    private let cpuAtStart: (server: Double?, own: Double)
 
     init(options: BenchOptions, pool: ClientPool, tokens: BenchTokens, joinOnOpen: Bool) {
         self.options = options
@@ -42,6 +43,7 @@ class ScenarioRun: ClientPoolDelegate {
         self.joinOnOpen = joinOnOpen
         joined = Array(repeating: false, count: pool.clients.count)
         joinRefused = joined
+        cpuAtStart = (options.serverPID.flatMap { ServerProcess.cpuSeconds(pid: $0) }, ServerProcess.ownCPUSeconds())
         var join = JSONObject([("type", "join_room"), ("room_id", .string(options.room))])
         join["request_id"] = "join"
         joinPayload = JSONValue.object(join).serialized()
@@ -213,6 +215,10 @@ class ScenarioRun: ClientPoolDelegate {
         report.set("errors_total", errors.values.reduce(0, +))
         report.set("errors", counts: errors)
         report.set("close_codes", counts: pool.stats.closeCodes)
+        // CPU over the whole run: who was busy, the server or the load generator?
+        let serverCPU = options.serverPID.flatMap { ServerProcess.cpuSeconds(pid: $0) }
+        if let serverCPU, let start = cpuAtStart.server { report.set("server_cpu_s", serverCPU - start, places: 2) }
+        report.set("bench_cpu_s", ServerProcess.ownCPUSeconds() - cpuAtStart.own, places: 2)
         report.set("pings_answered", pool.stats.pingsAnswered)
         report.set("frames_received", pool.stats.framesReceived)
         report.set("bytes_received", pool.stats.bytesReceived)

@@ -9,6 +9,30 @@ enum ServerProcess {
         return residentKiB(status: String(decoding: bytes, as: UTF8.self))
     }
 
+    /// User + system CPU seconds of a process, from fields 14 and 15 of /proc/PID/stat.
+    static func cpuSeconds(pid: Int32) -> Double? {
+        guard let bytes = readProcFile("/proc/\(pid)/stat") else { return nil }
+        return cpuSeconds(stat: String(decoding: bytes, as: UTF8.self))
+    }
+
+    /// The command name (field 2) may contain spaces and parentheses, so fields are counted
+    /// from the last ')'.
+    static func cpuSeconds(stat: String) -> Double? {
+        guard let close = stat.lastIndex(of: ")") else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        // fields[0] is field 3 (state); utime and stime are fields 14 and 15.
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    /// This process's own CPU seconds (user + system).
+    static func ownCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+            + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+    }
+
     /// /proc files report size 0, so they are read until EOF rather than by their stat size.
     private static func readProcFile(_ path: String) -> [UInt8]? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
