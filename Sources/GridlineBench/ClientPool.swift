@@ -28,7 +28,9 @@ final class ClientPool {
 
     let settings: Settings
     let clients: [BenchClient]
-    weak var delegate: ClientPoolDelegate?
+    /// Strong, not weak: a weak load per message showed up in profiles. The scenario owns the
+    /// pool and clears this when it is done (`ScenarioRun.closePhase`), ending the cycle.
+    var delegate: ClientPoolDelegate?
     var stats = PoolStats()
     var random = BenchRandom()
     /// Set for the final close phase: closes after this point are expected, not errors.

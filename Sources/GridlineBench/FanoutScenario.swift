@@ -178,10 +178,14 @@ final class FanoutScenario: ScenarioRun {
 
     override func received(_ client: BenchClient, type: Range<Int>, text: UnsafeBufferPointer<UInt8>, now: UInt64) {
         guard JSONFieldScanner.equals(text, type, "cursor_moved") else { return }
-        guard let meta = JSONFieldScanner.member("meta", in: text, object: 0..<text.count) else {
+        // `meta` is the last member but `timestamp`: found from the end without walking the
+        // `cursor` object; the member walk is the fallback for other layouts.
+        guard let metaStart = JSONFieldScanner.lastKeyValueStart("meta", in: text)
+            ?? JSONFieldScanner.member("meta", in: text, object: 0..<text.count)?.lowerBound else {
             withoutStamp += 1
             return
         }
+        let meta = metaStart..<text.count
         var sid: UInt64?
         var seq: UInt64?
         var ts: UInt64?

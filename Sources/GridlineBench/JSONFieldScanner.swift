@@ -44,6 +44,31 @@ public enum JSONFieldScanner {
         return found
     }
 
+    /// Where the value of the last `"key":` in `bytes` starts, found by searching backwards
+    /// for the byte pattern instead of walking the members: the fast path for a member the
+    /// sender put near the end (cursor `meta`). Inside a JSON string every quote is escaped,
+    /// so the pattern can only match a real key; it may be a nested object's key, which the
+    /// caller must rule out by knowing the message's shape.
+    public static func lastKeyValueStart(_ key: StaticString, in bytes: Bytes) -> Int? {
+        let keyCount = key.utf8CodeUnitCount
+        let keyStart = key.utf8Start
+        // Pattern: quote, key, quote, colon (no spaces: how servers, ours included, write JSON).
+        let patternCount = keyCount + 3
+        var start = bytes.count - patternCount
+        while start >= 0 {
+            if bytes[start] == quote, bytes[start + keyCount + 1] == quote, bytes[start + keyCount + 2] == UInt8(ascii: ":") {
+                var same = true
+                for index in 0..<keyCount where bytes[start + 1 + index] != keyStart[index] {
+                    same = false
+                    break
+                }
+                if same { return start + patternCount }
+            }
+            start -= 1
+        }
+        return nil
+    }
+
     /// Calls `body(keyRange, valueRange)` for each member, key without its quotes, until the
     /// body returns false. Returns false when `object` is not a well-formed object.
     @discardableResult

@@ -126,6 +126,7 @@ class ScenarioRun: ClientPoolDelegate {
         let lingering = pool.closeAll(timeout: BenchClock.nanoseconds(options.closeTimeout))
         report.set("open_at_close", open)
         report.set("lingering_after_close", lingering)
+        pool.delegate = nil
     }
 
     // MARK: - Delegate
