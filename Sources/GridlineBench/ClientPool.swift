@@ -2,16 +2,6 @@ import CGridlineSystem
 import Glibc
 import GridlineWebSocket
 
-/// What a scenario hears from the pool. All calls come on the bench's one thread.
-protocol ClientPoolDelegate: AnyObject {
-    /// The 101 was verified; the client may send.
-    func clientOpened(_ client: BenchClient, now: UInt64)
-    /// One complete text message from the server.
-    func clientReceived(_ client: BenchClient, text: UnsafeBufferPointer<UInt8>, now: UInt64)
-    /// The server sent a close frame (code nil when it had no body).
-    func clientGotClose(_ client: BenchClient, code: UInt16?, now: UInt64)
-}
-
 /// The bench's reactor: a set of WebSocket client connections driven by one epoll instance on
 /// one thread. It launches non-blocking connects with at most `concurrency` connects and
 /// handshakes in flight, verifies each handshake, answers pings, decodes server frames and
@@ -410,10 +400,4 @@ final class ClientPool {
         liveCount -= 1
         client.releaseBuffers()
     }
-}
-
-/// A bench run that cannot go on (no epoll, no secret, server unreachable …): one line for stderr.
-struct BenchFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }
