@@ -58,6 +58,13 @@ public struct BenchOptions: Sendable, Equatable {
     /// Flags that take no value.
     private static let switches: Set<String> = ["--allow-remote", "--shared-cell", "--no-join", "--help", "-h"]
 
+    /// Flags that take a value (each handled in `apply`).
+    private static let valued: Set<String> = [
+        "--scenario", "--host", "--port", "--path", "--secret", "--secret-file", "--room", "--sheet", "--clients",
+        "--senders", "--rate", "--window", "--duration", "--drain", "--hold", "--settle", "--concurrency",
+        "--connect-timeout", "--join-timeout", "--close-timeout", "--inflight", "--server-pid", "--label",
+    ]
+
     /// Parses `--flag value` and `--flag=value` forms; unknown flags and bad numbers are errors.
     public static func parse(_ arguments: [String]) throws(UsageError) -> BenchOptions {
         var options = BenchOptions()
@@ -80,6 +87,7 @@ public struct BenchOptions: Sendable, Equatable {
                 }
                 continue
             }
+            guard valued.contains(flag) else { throw UsageError(description: "unknown flag \(flag)") }
             if value == nil {
                 guard index < arguments.count else { throw UsageError(description: "\(flag) needs a value") }
                 value = arguments[index]
