@@ -11,6 +11,8 @@ public enum Launcher {
 
     /// Prepares the data directory and secret, starts the server and runs it until shutdown.
     public static func serve(settings: Settings) throws {
+        // A peer that resets mid-write must cost an EPIPE, not the process.
+        signal(SIGPIPE, SIG_IGN)
         try FileManager.default.createDirectory(atPath: settings.dataDirectory, withIntermediateDirectories: true)
         let (secret, generated) = try Secrets.resolve(settings: settings)
         let store = try openStore(settings: settings)
