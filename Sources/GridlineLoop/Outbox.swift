@@ -2,7 +2,7 @@ import CGridlineSystem
 import Glibc
 
 /// A connection's queued output: whole chunks, the first possibly partly written.
-/// Flushed with one `writev` per loop pass (uWebSockets calls this corking).
+/// Flushed with one gathered write (`sendmsg`, like `writev`) per loop pass (uWebSockets calls this corking).
 struct Outbox {
     private var chunks: [ByteChunk] = []
     private var head = 0
@@ -48,7 +48,11 @@ struct Outbox {
                 count += 1
                 index += 1
             }
-            let n = writev(fd, scratch, Int32(count))
+            // sendmsg rather than writev for MSG_NOSIGNAL: a reset peer is an EPIPE, never a SIGPIPE.
+            var message = msghdr()
+            message.msg_iov = scratch
+            message.msg_iovlen = count
+            let n = sendmsg(fd, &message, Int32(MSG_NOSIGNAL))
             if n < 0 {
                 let err = errno
                 if err == EINTR { continue }

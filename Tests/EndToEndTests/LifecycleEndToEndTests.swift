@@ -53,4 +53,27 @@ final class LifecycleEndToEndTests: XCTestCase {
         XCTAssertEqual(server.process.terminationStatus, 0)
         XCTAssertTrue(server.log.contains("\"event\":\"stopped\""))
     }
+
+    func testPeerThatResetsWhileTheServerWritesDoesNotKillIt() throws {
+        let server = try ServerProcess(environment: ["WEBSOCKET_CURSOR_RATE": "100000"], defaultSIGPIPE: true)
+        defer { server.stop() }
+        for round in 0..<5 {
+            let talker = try TestClient(port: server.port, token: Tokens.make(user: "talker\(round)"))
+            let victim = try TestClient(port: server.port, token: Tokens.make(user: "victim\(round)"))
+            for client in [talker, victim] {
+                XCTAssertNotNil(client.expect("connection_established"))
+                client.send(["type": "join_room", "room_id": "demo"])
+                XCTAssertNotNil(client.expect("room_state"))
+            }
+            // The victim stops reading and resets its connection while cursors stream at it.
+            for i in 0..<300 { talker.send(["type": "cursor_move", "room": "demo", "x": i, "y": 0, "cell": "A1"]) }
+            var linger = linger(l_onoff: 1, l_linger: 0)
+            setsockopt(victim.socket.fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<linger>.size))
+            victim.close()
+            for i in 0..<300 { talker.send(["type": "cursor_move", "room": "demo", "x": i, "y": 1, "cell": "A1"]) }
+        }
+        usleep(300_000)
+        XCTAssertTrue(server.process.isRunning, "the server survived writes to reset peers")
+        XCTAssertEqual(try REST.call(server.port, "GET", "/api/v1/health", token: nil).status, 200)
+    }
 }

@@ -96,4 +96,24 @@ final class EventLoopTests: XCTestCase {
         let n = read(fds[1], &buffer, 100)
         XCTAssertEqual(String(decoding: buffer[0..<n], as: UTF8.self), "shared-0;shared-1;shared-2;shared-3;shared-4;")
     }
+
+    func testWritingToAClosedPeerFailsWithoutSIGPIPE() throws {
+        var fds: [Int32] = [0, 0]
+        XCTAssertEqual(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &fds), 0)
+        close(fds[1])
+        // With the default action, a SIGPIPE would end this test process.
+        let previous = signal(SIGPIPE, SIG_DFL)
+        defer {
+            signal(SIGPIPE, previous)
+            close(fds[0])
+        }
+        var outbox = Outbox()
+        outbox.append(ByteChunk(Array("to nobody".utf8)))
+        let iovecs = UnsafeMutablePointer<iovec>.allocate(capacity: 4)
+        defer { iovecs.deallocate() }
+        let (result, written) = outbox.flush(fd: fds[0], scratch: iovecs, scratchCount: 4)
+        guard case .failed(let code) = result else { return XCTFail("expected a failure") }
+        XCTAssertEqual(code, EPIPE)
+        XCTAssertEqual(written, 0)
+    }
 }

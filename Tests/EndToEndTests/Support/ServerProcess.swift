@@ -29,7 +29,10 @@ final class ServerProcess: @unchecked Sendable {  // the log buffer is guarded b
             .deletingLastPathComponent().deletingLastPathComponent().path
     }
 
-    init(environment: [String: String] = [:], dataDirectory: String? = nil, useSecret: Bool = true) throws {
+    /// `defaultSIGPIPE`: start the server with SIGPIPE at its default action (the test runner
+    /// ignores it, and children inherit that), as it is when started from a shell.
+    init(environment: [String: String] = [:], dataDirectory: String? = nil, useSecret: Bool = true,
+         defaultSIGPIPE: Bool = false) throws {
         self.dataDirectory = dataDirectory ?? NSTemporaryDirectory() + "gridline-e2e-" + UUID().uuidString
         var env = ProcessInfo.processInfo.environment
         env["GRIDLINE_HOST"] = "127.0.0.1"
@@ -39,8 +42,13 @@ final class ServerProcess: @unchecked Sendable {  // the log buffer is guarded b
         env["GRIDLINE_SEED_DIR"] = Self.packageRoot + "/seed"
         if useSecret { env["JWT_SECRET_KEY"] = Self.secret } else { env["JWT_SECRET_KEY"] = nil }
         for (key, value) in environment { env[key] = value }
-        process.executableURL = URL(fileURLWithPath: Self.binaryPath)
-        process.arguments = ["serve"]
+        if defaultSIGPIPE {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["--default-signal=PIPE", Self.binaryPath, "serve"]
+        } else {
+            process.executableURL = URL(fileURLWithPath: Self.binaryPath)
+            process.arguments = ["serve"]
+        }
         process.environment = env
         let errPipe = Pipe()
         let outPipe = Pipe()
