@@ -176,7 +176,7 @@ extension Server {
             self.loop.execute {
                 let session = self.sessions[sessionID]
                 switch result {
-                case .success(let snapshot): session?.send(self.sheetStateFrame(snapshot, requestID: requestID))
+                case .success(let snapshot): session?.send(self.sheetStateFrame(snapshot, requestID: requestID), as: .reply)
                 case .failure(let error): session?.send(error: self.storeFailure(error, user: user), requestID: requestID)
                 }
             }
@@ -186,57 +186,68 @@ extension Server {
     private func sync(_ session: WebSocketSession, _ message: IncomingMessage) throws {
         let sheet = try joinedSheet(session, message)
         let sinceSeq = try message.integer("since_seq", in: 0...Int64.max)
-        let requestID = message.requestID
         guard session.collab.syncingSheets.insert(sheet.id).inserted else {
             throw MessageError(.INVALID_MESSAGE, "a sync of sheet '\(sheet.id)' is already running")
         }
-        let limit = Self.maxSyncReplay
-        let sessionID = session.id
-        let user = session.user
-        store.writer.submit({ db -> SyncResult in
-            switch try CellStore.history(db, sheetId: sheet.id, sinceSeq: sinceSeq, limit: limit + 1) {
-            case .entries(let entries) where entries.count <= limit:
-                let current = try RoomStore.sheet(db, id: sheet.id)?.seq ?? sinceSeq
-                // A client claiming a seq the sheet never reached gets the whole state.
-                if sinceSeq > current { return .snapshot(try CellStore.snapshot(db, sheetId: sheet.id)) }
-                return .replay(entries, seq: current)
-            default:
-                return .snapshot(try CellStore.snapshot(db, sheetId: sheet.id))
+        syncPage(sessionID: session.id, user: session.user, sheet: sheet, after: sinceSeq, requestID: message.requestID)
+    }
+
+    /// Updates per sync page: a reply is queued page by page as the client drains it.
+    static let syncPageSize = 500
+
+    enum SyncPage: Sendable {
+        case entries([HistoryEntry])
+        case snapshot(SheetSnapshot)
+    }
+
+    /// Reads the next page through the writer, so a page that comes back short ends exactly at
+    /// the sheet's current seq: every later update reaches this connection live, after it.
+    private func syncPage(sessionID: UInt64, user: User, sheet: SheetInfo, after: Int64, requestID: String?) {
+        let limit = Self.syncPageSize
+        store.writer.submit({ db -> SyncPage in
+            switch try CellStore.history(db, sheetId: sheet.id, sinceSeq: after, limit: limit) {
+            case .entries(let entries): return .entries(entries)
+            // Trimmed past `after` (or `after` is ahead of the sheet): the whole state instead.
+            case .truncated: return .snapshot(try CellStore.snapshot(db, sheetId: sheet.id))
             }
-        }, completion: { [unowned self] result in
-            self.loop.execute {
-                self.finishSync(result, sheet: sheet, user: user, session: self.sessions[sessionID], requestID: requestID)
+        }, completion: onLoop { [unowned self] (result: Result<SyncPage, Error>) in
+            guard let session = self.sessions[sessionID] else { return }
+            switch result {
+            case .success(.entries(let entries)):
+                for entry in entries {
+                    session.send(OutgoingMessage.frame("cell_updated", [
+                        ("sheet_id", .string(sheet.id)), ("cell_id", .string(entry.cellId)), ("value", Self.jsonValue(entry.valueJSON)),
+                        ("formula", JSONValue(entry.formula)), ("version", JSONValue(entry.version)), ("seq", JSONValue(entry.seq)),
+                        ("user_id", JSONValue(entry.userId)), ("username", JSONValue(entry.username)),
+                    ]), as: .reply)
+                }
+                let reached = entries.last?.seq ?? after
+                if entries.count < limit {
+                    session.collab.syncingSheets.remove(sheet.id)
+                    session.send(OutgoingMessage.frame("sync_complete", [("sheet_id", .string(sheet.id)), ("seq", JSONValue(reached))],
+                                                       requestID: requestID), as: .reply)
+                } else {
+                    self.whenDrained(session) {
+                        self.syncPage(sessionID: sessionID, user: user, sheet: sheet, after: reached, requestID: requestID)
+                    }
+                }
+            case .success(.snapshot(let snapshot)):
+                session.collab.syncingSheets.remove(sheet.id)
+                session.send(self.sheetStateFrame(snapshot, requestID: requestID), as: .reply)
+            case .failure(let error):
+                session.collab.syncingSheets.remove(sheet.id)
+                session.send(error: self.storeFailure(error, user: user), requestID: requestID)
             }
         })
     }
 
-    /// A sync replays at most this many updates; further behind, the client gets `sheet_state`.
-    static let maxSyncReplay = 10_000
-
-    enum SyncResult: Sendable {
-        case replay([HistoryEntry], seq: Int64)
-        case snapshot(SheetSnapshot)
-    }
-
-    private func finishSync(_ result: Result<SyncResult, Error>, sheet: SheetInfo, user: User,
-                            session: WebSocketSession?, requestID: String?) {
-        guard let session else { return }
-        session.collab.syncingSheets.remove(sheet.id)
-        switch result {
-        case .success(.replay(let entries, let seq)):
-            for entry in entries {
-                session.send(OutgoingMessage.frame("cell_updated", [
-                    ("sheet_id", .string(sheet.id)), ("cell_id", .string(entry.cellId)), ("value", Self.jsonValue(entry.valueJSON)),
-                    ("formula", JSONValue(entry.formula)), ("version", JSONValue(entry.version)), ("seq", JSONValue(entry.seq)),
-                    ("user_id", JSONValue(entry.userId)), ("username", JSONValue(entry.username)),
-                ]))
-            }
-            session.send(OutgoingMessage.frame("sync_complete", [("sheet_id", .string(sheet.id)), ("seq", JSONValue(seq))],
-                                               requestID: requestID))
-        case .success(.snapshot(let snapshot)):
-            session.send(sheetStateFrame(snapshot, requestID: requestID))
-        case .failure(let error):
-            session.send(error: storeFailure(error, user: user), requestID: requestID)
+    /// Runs `next` once the session's backlog is below a quarter of the send-buffer cap.
+    private func whenDrained(_ session: WebSocketSession, _ next: @escaping () -> Void) {
+        guard !session.connection.isClosing else { return }
+        if session.connection.pendingOutputBytes <= settings.sendBufferBytes / 4 { return next() }
+        loop.schedule(after: 0.005) { [weak session, unowned self] in
+            guard let session else { return }
+            self.whenDrained(session, next)
         }
     }
 

@@ -35,8 +35,8 @@ extension Server {
         let room = try joinedRoom(session, message)
         let x = try message.number("x")
         let y = try message.number("y")
-        let cell = try message.optionalString("cell", maxLength: 16)
-        if let cell, CellAddress(cell) == nil { throw MessageError.invalid("cell", "must be an A1 cell id") }
+        let cell = try message.string("cell", maxLength: 16)
+        guard CellAddress(cell) != nil else { throw MessageError.invalid("cell", "must be an A1 cell id") }
         let sheetID = try message.optionalString("sheet_id", maxLength: 128)
         var meta: JSONValue?
         if let object = try message.optionalObject("meta") {

@@ -278,6 +278,11 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
         ]
     }
 
+    /// A close handshake started: the user leaves its rooms at once (a dead peer won't answer).
+    func sessionClosing(_ session: WebSocketSession) {
+        leaveAllRooms(session)
+    }
+
     func sessionClosed(_ session: WebSocketSession) {
         sessions[session.id] = nil
         leaveAllRooms(session)

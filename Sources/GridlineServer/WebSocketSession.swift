@@ -92,6 +92,7 @@ final class WebSocketSession: ConnectionDelegate {
                 server.log(.info, "closing", connection: id, user: user.id,
                            [("code", JSONValue(Int(code ?? CloseCode.normal))), ("by", "client")])
                 closeCode = code ?? 1005
+                server.sessionClosing(self)
             }
             connection.closeAfterWriting()
         }
@@ -99,18 +100,34 @@ final class WebSocketSession: ConnectionDelegate {
 
     // MARK: Writing
 
-    /// Queues a frame. Droppable frames (cursor, typing) are skipped once half the send-buffer
-    /// cap is used; any frame that would pass the cap closes the connection as a slow consumer.
+    /// How a frame counts against the send-buffer cap (SPEC §3).
+    enum Delivery {
+        /// Cursor and typing events: skipped once half the cap is used.
+        case droppable
+        /// Everything else pushed to the client: passing the cap closes it as a slow consumer.
+        case normal
+        /// An answer the client asked for (a snapshot, a sync page): queued whole, however
+        /// large, as long as the client had been keeping up (its backlog was under the cap).
+        case reply
+    }
+
+    /// Queues a frame, enforcing the send-buffer cap for clients that stop reading.
     @discardableResult
     func send(_ chunk: ByteChunk, droppable: Bool = false) -> Bool {
+        send(chunk, as: droppable ? .droppable : .normal)
+    }
+
+    @discardableResult
+    func send(_ chunk: ByteChunk, as delivery: Delivery) -> Bool {
         guard !closeSent, !connection.isClosing else { return false }
         let pending = connection.pendingOutputBytes
         let cap = server.settings.sendBufferBytes
-        if droppable, pending > cap / 2 {
+        if delivery == .droppable, pending > cap / 2 {
             server.stats.droppedFrames += 1
             return false
         }
-        if pending + chunk.count > cap {
+        let limit = delivery == .reply ? pending : pending + chunk.count
+        if limit > cap {
             server.stats.slowConsumers += 1
             connection.discardUnsentOutput()
             close(code: CloseCode.policyViolation, reason: "slow consumer")
@@ -135,6 +152,8 @@ final class WebSocketSession: ConnectionDelegate {
                    [("code", JSONValue(Int(code))), ("reason", .string(reason)), ("by", "server")])
         connection.write(FrameEncoder.closeFrame(code: code, reason: reason))
         connection.closeAfterWriting(timeout: 2)
+        // The session is over for everyone else now, not when the peer gets round to answering.
+        server.sessionClosing(self)
     }
 
     private(set) var closeCode: UInt16 = 1006

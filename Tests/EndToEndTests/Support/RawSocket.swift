@@ -3,11 +3,12 @@ import Glibc
 
 /// A blocking loopback TCP socket with read timeouts, for speaking raw bytes to the server.
 final class RawSocket {
-    let fd: Int32
+    private(set) var fd: Int32
     private(set) var closedByPeer = false
 
     init(port: UInt16, host: String = "127.0.0.1") throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        self.fd = fd
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = port.bigEndian
@@ -70,9 +71,14 @@ final class RawSocket {
         return false
     }
 
-    func close() { Glibc.close(fd) }
+    /// Closes once; later calls (and deinit) do nothing, so a reused descriptor is never hit.
+    func close() {
+        guard fd >= 0 else { return }
+        Glibc.close(fd)
+        fd = -1
+    }
 
-    deinit { Glibc.close(fd) }
+    deinit { close() }
 }
 
 /// A parsed HTTP response (status, headers, body) from raw bytes.
