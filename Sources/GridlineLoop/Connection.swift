@@ -15,14 +15,15 @@ public protocol ConnectionDelegate: AnyObject {
 public final class Connection {
     public let id: UInt64
     public let peerAddress: String
-    public weak var delegate: ConnectionDelegate?
-    /// Anything the owner wants to hang on the connection (its protocol session).
-    public var context: AnyObject?
+    /// The protocol session reading this connection; held strongly until the connection closes
+    /// (a weak reference would put every session's refcount on its slow path).
+    public var delegate: ConnectionDelegate?
     /// Called on the loop when queued output has all been written (for streaming a file out).
     public var onDrained: (() -> Void)?
 
     let fd: Int32
-    unowned let loop: EventLoop
+    /// The loop outlives its connections, so no refcounting on this hot reference.
+    unowned(unsafe) let loop: EventLoop
     var outbox = Outbox()
     /// Bytes a delegate left unconsumed; nil while none, so idle connections hold no buffer.
     var leftover: [UInt8]?
@@ -93,8 +94,8 @@ public final class Connection {
         leftover = nil
         outbox = Outbox()
         onDrained = nil
-        delegate?.connectionDidClose(self)
+        let owner = delegate
         delegate = nil
-        context = nil
+        owner?.connectionDidClose(self)
     }
 }

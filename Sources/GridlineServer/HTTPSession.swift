@@ -9,7 +9,7 @@ import GridlineWebSocket
 /// Loop thread only.
 final class HTTPSession: ConnectionDelegate {
     let connection: Connection
-    unowned let server: Server
+    unowned(unsafe) let server: Server
     private var parser = HTTPRequestParser()
     private var head: HTTPRequestHead?
     private var endpoint: Endpoint?

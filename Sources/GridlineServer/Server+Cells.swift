@@ -245,8 +245,9 @@ extension Server {
     private func whenDrained(_ session: WebSocketSession, _ next: @escaping () -> Void) {
         guard !session.connection.isClosing else { return }
         if session.connection.pendingOutputBytes <= settings.sendBufferBytes / 4 { return next() }
-        loop.schedule(after: 0.005) { [weak session, unowned self] in
-            guard let session else { return }
+        let id = session.id
+        loop.schedule(after: 0.005) { [unowned self] in
+            guard let session = self.sessions[id] else { return }
             self.whenDrained(session, next)
         }
     }

@@ -68,9 +68,9 @@ extension Server {
         if started {
             room.typing[user.id, default: []].insert(cell)
             cancelTypingTimer(room: room.id, user: user.id, cell: cell)
-            typingTimers[typingKey(room.id, user.id, cell)] = loop.schedule(after: settings.typingTimeout) {
-                [weak self, weak room] in
-                guard let self, let room else { return }
+            let roomID = room.id
+            typingTimers[typingKey(room.id, user.id, cell)] = loop.schedule(after: settings.typingTimeout) { [unowned self] in
+                guard let room = self.rooms[roomID] else { return }
                 self.typingTimers[self.typingKey(room.id, user.id, cell)] = nil
                 guard room.typing[user.id]?.remove(cell) != nil else { return }
                 self.broadcast(self.typingStopFrame(room: room.id, user: user, cell: cell), in: room, except: nil,

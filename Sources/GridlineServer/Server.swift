@@ -173,7 +173,6 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
         stats.connectionsAccepted += 1
         let session = HTTPSession(connection: connection, server: self)
         connection.delegate = session
-        connection.context = session
         httpSessions[connection.id] = session
         log(.info, "connecting", connection: connection.id, [("peer", .string(connection.peerAddress))])
     }
@@ -238,7 +237,6 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
             accept: WebSocketHandshake.acceptValue(forKey: handshake.key), subprotocol: admitted.subprotocol))
         let session = WebSocketSession(connection: connection, user: admitted.user, server: self)
         connection.delegate = session
-        connection.context = session
         sessions[connection.id] = session
         stats.websocketsOpened += 1
         log(.info, "connected", connection: connection.id, user: admitted.user.id, [("peer", .string(request.peer))])

@@ -8,7 +8,8 @@ import GridlineWebSocket
 final class WebSocketSession: ConnectionDelegate {
     let connection: Connection
     let user: User
-    unowned let server: Server
+    /// The server outlives its sessions; unowned(unsafe) keeps refcounting off the send path.
+    unowned(unsafe) let server: Server
     private var decoder: FrameDecoder
     /// When we last heard anything from the peer (ns, loop clock).
     private(set) var lastReceived: UInt64
