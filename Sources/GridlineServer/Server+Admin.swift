@@ -136,7 +136,7 @@ extension Server {
     func broadcastToRoom(_ request: RESTRequest, respond: (HTTPResponse) -> Void) {
         let roomID = request.params["room_id"] ?? ""
         guard directory.rooms[roomID] != nil else {
-            return respond(.jsonError(status: 404, code: ErrorCode.ROOM_NOT_FOUND.rawValue, text: "room '\(roomID)' does not exist"))
+            return respond(.jsonError(status: 404, code: ErrorCode.NOT_FOUND.rawValue, text: "room '\(roomID)' does not exist"))
         }
         guard let frame = adminMessageFrame(request, respond: respond) else { return }
         var delivered = 0

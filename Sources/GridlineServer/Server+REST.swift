@@ -33,8 +33,6 @@ extension Server {
             }
         }
         switch endpoint {
-        case .websocket:
-            respond(.jsonError(status: 400, code: "INVALID_MESSAGE", text: "WebSocket upgrade expected"))
         case .health:
             store.healthCheck(completion: onLoop { [unowned self] (healthy: Bool) in
                 respond(.json(status: 200, self.health(storageOK: healthy)))
@@ -86,8 +84,9 @@ extension Server {
         case .shutdown:
             respond(.json(status: 202, ["status": "shutting_down"]))
             requestShutdown(reason: "REST request")
-        default:
-            respond(.jsonError(status: 501, code: ErrorCode.INTERNAL_ERROR.rawValue, text: "not implemented yet"))
+        case .websocket, .putUpload, .getUpload:
+            // HTTPSession answers these itself (upgrade, streamed bodies) and never routes them here.
+            respond(.jsonError(status: 404, code: ErrorCode.NOT_FOUND.rawValue, text: "no such endpoint"))
         }
     }
 
