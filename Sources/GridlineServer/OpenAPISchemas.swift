@@ -124,6 +124,11 @@ enum OpenAPISchemas {
                 ("errors_by_code", map(of: integer())), ("rate_limit_events", integer()), ("dropped_signals", integer()),
                 ("dropped_frames", integer()), ("slow_consumers_closed", integer()), ("bytes_in", integer()),
                 ("bytes_out", integer()), ("event_loop_lag_ms", number()),
+                ("database", object([
+                    ("commits", integer()), ("failed_commits", integer()), ("operations", integer()),
+                    ("last_group_size", integer()), ("average_group_size", number()), ("largest_group_size", integer()),
+                    ("queue_depth", integer()), ("mean_commit_ms", number()),
+                ])),
                 ("memory", object([("rss_bytes", integer()), ("open_connections", integer())])),
             ])),
             ("LiveRoom", object([
