@@ -29,6 +29,34 @@ public struct RouteDescription: Sendable, Equatable, Hashable {
 /// at the first position where they differ wins, so `/rooms/new` beats `/rooms/{id}`.
 /// Methods are case-sensitive (RFC 9110 §9.1); HEAD is not implied by GET.
 public struct Router<Handler: Sendable>: Sendable {
+    private var patterns = RoutePatterns()
+    private var handlers: [Handler] = []
+
+    public init() {}
+
+    /// Every route in registration order.
+    public var routes: [RouteDescription] { patterns.descriptions }
+
+    /// Registers a route. Patterns are program constants, so a malformed one or a duplicate
+    /// is a programming error and traps at start-up rather than misrouting later.
+    public mutating func add(_ method: String, _ pattern: String, _ handler: Handler) {
+        patterns.add(method, pattern)
+        handlers.append(handler)
+    }
+
+    /// Matches a raw (still percent-encoded) path such as `HTTPRequestHead.path`.
+    public func match(method: String, path: String) -> RouteMatch<Handler> {
+        switch patterns.match(method: method, path: path) {
+        case .found(let index, let params): return .found(handlers[index], params: params)
+        case .methodNotAllowed(let allowed): return .methodNotAllowed(allowed: allowed)
+        case .notFound: return .notFound
+        }
+    }
+}
+
+/// The matching itself, free of the handler's generic type so it runs as specialised code
+/// (every request, every WebSocket upgrade goes through it).
+struct RoutePatterns: Sendable {
     private enum Segment: Sendable, Equatable {
         case literal(String)
         case parameter(String)
@@ -38,21 +66,21 @@ public struct Router<Handler: Sendable>: Sendable {
         var method: String
         var pattern: String
         var segments: [Segment]
-        var handler: Handler
+    }
+
+    enum Match {
+        case found(Int, params: [String: String])
+        case methodNotAllowed(allowed: [String])
+        case notFound
     }
 
     private var table: [Route] = []
 
-    public init() {}
-
-    /// Every route in registration order.
-    public var routes: [RouteDescription] {
+    var descriptions: [RouteDescription] {
         table.map { RouteDescription(method: $0.method, pattern: $0.pattern) }
     }
 
-    /// Registers a route. Patterns are program constants, so a malformed one or a duplicate
-    /// is a programming error and traps at start-up rather than misrouting later.
-    public mutating func add(_ method: String, _ pattern: String, _ handler: Handler) {
+    mutating func add(_ method: String, _ pattern: String) {
         precondition(pattern.hasPrefix("/"), "route pattern must start with /: \(pattern)")
         var names = Set<String>()
         let segments = pattern.utf8.dropFirst().split(separator: HTTPBytes.slash, omittingEmptySubsequences: false)
@@ -70,11 +98,10 @@ public struct Router<Handler: Sendable>: Sendable {
             }
         precondition(!table.contains { $0.method == method && $0.segments == segments },
                      "duplicate route \(method) \(pattern)")
-        table.append(Route(method: method, pattern: pattern, segments: segments, handler: handler))
+        table.append(Route(method: method, pattern: pattern, segments: segments))
     }
 
-    /// Matches a raw (still percent-encoded) path such as `HTTPRequestHead.path`.
-    public func match(method: String, path: String) -> RouteMatch<Handler> {
+    func match(method: String, path: String) -> Match {
         guard path.utf8.first == HTTPBytes.slash else { return .notFound }
         var decoded: [String] = []
         for raw in path.utf8.dropFirst().split(separator: HTTPBytes.slash, omittingEmptySubsequences: false) {
@@ -82,27 +109,29 @@ public struct Router<Handler: Sendable>: Sendable {
             decoded.append(segment)
         }
 
-        var best: (route: Route, params: [String: String])?
+        var best: (index: Int, params: [String: String])?
         var allowed: [String] = []
-        for route in table {
+        for index in table.indices {
+            let route = table[index]
             guard let params = Self.bind(route.segments, to: decoded) else { continue }
             guard route.method == method else {
                 if !allowed.contains(route.method) { allowed.append(route.method) }
                 continue
             }
-            if best.map({ Self.isMoreSpecific(route.segments, than: $0.route.segments) }) ?? true {
-                best = (route, params)
+            if best.map({ Self.isMoreSpecific(route.segments, than: table[$0.index].segments) }) ?? true {
+                best = (index, params)
             }
         }
-        if let best { return .found(best.route.handler, params: best.params) }
+        if let best { return .found(best.index, params: best.params) }
         return allowed.isEmpty ? .notFound : .methodNotAllowed(allowed: allowed.sorted())
     }
 
     private static func bind(_ segments: [Segment], to path: [String]) -> [String: String]? {
         guard segments.count == path.count else { return nil }
         var params: [String: String] = [:]
-        for (segment, value) in zip(segments, path) {
-            switch segment {
+        for index in segments.indices {
+            let value = path[index]
+            switch segments[index] {
             case .literal(let text):
                 // A decoded "/" or NUL can only come from an escape; "." and ".." are never literals.
                 guard value == text, !value.utf8.contains(HTTPBytes.slash), !value.utf8.contains(0) else { return nil }
@@ -115,8 +144,8 @@ public struct Router<Handler: Sendable>: Sendable {
     }
 
     private static func isMoreSpecific(_ a: [Segment], than b: [Segment]) -> Bool {
-        for (x, y) in zip(a, b) {
-            switch (x, y) {
+        for index in a.indices where index < b.count {
+            switch (a[index], b[index]) {
             case (.literal, .parameter): return true
             case (.parameter, .literal): return false
             default: continue

@@ -164,7 +164,7 @@ extension Server {
     @discardableResult
     func sendToUser(_ userID: String, _ frame: ByteChunk) -> Int {
         var delivered = 0
-        for id in connectionsByUser[userID] ?? [] where sessions[id]?.send(frame) == true { delivered += 1 }
+        for id in connectionsByUser[userID] ?? ConnectionList() where sessions[id]?.send(frame) == true { delivered += 1 }
         return delivered
     }
 

@@ -151,7 +151,7 @@ extension Server {
         let userID = request.params["user_id"] ?? ""
         guard let frame = adminMessageFrame(request, respond: respond) else { return }
         var delivered = 0
-        for id in connectionsByUser[userID] ?? [] where sessions[id]?.send(frame) == true { delivered += 1 }
+        for id in connectionsByUser[userID] ?? ConnectionList() where sessions[id]?.send(frame) == true { delivered += 1 }
         respond(.json(status: 200, ["delivered": JSONValue(delivered), "user_id": .string(userID)]))
     }
 

@@ -67,7 +67,7 @@ extension Server {
                 session?.send(OutgoingMessage.frame("notification_event", fields, requestID: requestID))
                 if outcome == .marked {
                     let frame = OutgoingMessage.frame("notification_event", fields)
-                    for id in self.connectionsByUser[user.id] ?? [] where id != sessionID { self.sessions[id]?.send(frame) }
+                    for id in self.connectionsByUser[user.id] ?? ConnectionList() where id != sessionID { self.sessions[id]?.send(frame) }
                 }
             case .failure(let error):
                 session?.send(error: self.storeFailure(error, user: user), requestID: requestID)
@@ -91,7 +91,7 @@ extension Server {
             ("event_type", .string(eventType)), ("notification", Self.notificationJSON(record)), ("user_id", .string(record.userId)),
         ])
         var delivered = 0
-        for id in connectionsByUser[record.userId] ?? [] {
+        for id in connectionsByUser[record.userId] ?? ConnectionList() {
             guard let session = sessions[id], let filter = session.collab.notificationFilter,
                   filter.matches(category: record.category, module: record.moduleName, priority: record.priority.rawValue)
             else { continue }

@@ -107,7 +107,7 @@ extension Server {
         let frame = OutgoingMessage.frame("user_status_changed", [("user_id", .string(user.id)), ("status", .string(status))])
         // Every room any of the user's connections joined; a connection in two of them hears it once.
         var roomIDs = Set<String>()
-        for id in connectionsByUser[user.id] ?? [] { roomIDs.formUnion(sessions[id]?.collab.rooms ?? []) }
+        for id in connectionsByUser[user.id] ?? ConnectionList() { roomIDs.formUnion(sessions[id]?.collab.rooms ?? []) }
         var notified = Set<ObjectIdentifier>()
         for roomID in roomIDs.sorted() {
             guard let room = rooms[roomID] else { continue }

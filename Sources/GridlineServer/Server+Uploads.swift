@@ -74,7 +74,7 @@ extension Server {
     func sendUploadEvent(_ frame: ByteChunk, user: String, room: String?, except: WebSocketSession? = nil) {
         var reached = Set<ObjectIdentifier>()
         if let except { reached.insert(ObjectIdentifier(except)) }
-        for id in connectionsByUser[user] ?? [] {
+        for id in connectionsByUser[user] ?? ConnectionList() {
             if let session = sessions[id], reached.insert(ObjectIdentifier(session)).inserted { session.send(frame) }
         }
         if let room, let live = rooms[room] {

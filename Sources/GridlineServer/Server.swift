@@ -21,7 +21,7 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
     var sessions: [UInt64: WebSocketSession] = [:]
     var handlers: [String: MessageHandler] = [:]
     /// Each user's open WebSocket connections, oldest first (SPEC §1 per-user limit).
-    var connectionsByUser: [String: [UInt64]] = [:]
+    var connectionsByUser: [String: ConnectionList] = [:]
     var writeLimiter: WriteRateLimiter
     var connectLimiter: ConnectRateLimiter
     var directory = RoomDirectory()
@@ -75,9 +75,11 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
         }
     }
 
+    /// Fields are built only when the level is logged.
     func log(_ level: LogLevel, _ event: String, connection: UInt64? = nil, user: String? = nil, room: String? = nil,
-             _ fields: [(String, JSONValue)] = []) {
-        logger(level, event, connection: connection, user: user, room: room, fields)
+             _ fields: @autoclosure () -> [(String, JSONValue)] = []) {
+        guard level >= logger.minimum else { return }
+        logger(level, event, connection: connection, user: user, room: room, fields())
     }
 
     // MARK: Lifecycle
@@ -255,10 +257,9 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
             session.close(code: CloseCode.tryAgainLater, reason: "Try again later")
             return true
         }
-        var userConnections = connectionsByUser[admitted.user.id, default: []]
+        var userConnections = connectionsByUser.removeValue(forKey: admitted.user.id) ?? ConnectionList()
         userConnections.append(connection.id)
-        while userConnections.count > settings.maxConnectionsPerUser {
-            let oldest = userConnections.removeFirst()
+        while userConnections.count > settings.maxConnectionsPerUser, let oldest = userConnections.removeOldest() {
             sessions[oldest]?.close(code: CloseCode.policyViolation, reason: "superseded by a newer connection")
         }
         connectionsByUser[admitted.user.id] = userConnections
@@ -284,9 +285,9 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
     func sessionClosed(_ session: WebSocketSession) {
         sessions[session.id] = nil
         leaveAllRooms(session)
-        if var userConnections = connectionsByUser[session.user.id] {
-            userConnections.removeAll { $0 == session.id }
-            connectionsByUser[session.user.id] = userConnections.isEmpty ? nil : userConnections
+        if var userConnections = connectionsByUser.removeValue(forKey: session.user.id) {
+            userConnections.remove(session.id)
+            if !userConnections.isEmpty { connectionsByUser[session.user.id] = userConnections }
         }
         log(.info, "closed", connection: session.id, user: session.user.id,
             [("code", JSONValue(Int(session.closeCode)))])
