@@ -131,7 +131,9 @@ final class WebSocketSession: ConnectionDelegate {
         if limit > cap {
             server.stats.slowConsumers += 1
             connection.discardUnsentOutput()
-            close(code: CloseCode.policyViolation, reason: "slow consumer")
+            // Its buffers are full: the close frame reaches it only once it reads again, so give
+            // it longer than a normal close; its outbox is now just that frame.
+            close(code: CloseCode.policyViolation, reason: "slow consumer", grace: 30)
             return false
         }
         connection.write(chunk)
@@ -144,15 +146,15 @@ final class WebSocketSession: ConnectionDelegate {
         send(OutgoingMessage.error(error, requestID: requestID))
     }
 
-    /// Starts the closing handshake; the socket closes when the peer answers or after 2 s.
-    func close(code: UInt16, reason: String) {
+    /// Starts the closing handshake; the socket closes when the peer answers or after `grace` s.
+    func close(code: UInt16, reason: String, grace: Double = 2) {
         guard !closeSent, !connection.isClosed else { return }
         closeSent = true
         closeCode = code
         server.log(.info, "closing", connection: id, user: user.id,
                    [("code", JSONValue(Int(code))), ("reason", .string(reason)), ("by", "server")])
         connection.write(FrameEncoder.closeFrame(code: code, reason: reason))
-        connection.closeAfterWriting(timeout: 2)
+        connection.closeAfterWriting(timeout: grace)
         // The session is over for everyone else now, not when the peer gets round to answering.
         server.sessionClosing(self)
     }
