@@ -8,6 +8,7 @@ let usage = """
            gridline migrate [--data-dir D]
            gridline token --user ID [--username N] [--email E] [--role viewer|editor|admin] [--ttl SECONDS] [--rooms a,b]
            gridline bench --help
+           gridline bench --scenario store [--updates 100000] [--single-updates 3000] [--data-dir D]
     Settings come from the environment (see README); flags override them.
     """
 
@@ -71,7 +72,19 @@ case "token":
         fail("\(error)")
     }
 case "bench":
-    exit(BenchCommand.run(arguments: Array(rest)))
+    // The store scenario measures the database alone, in-process; the others load a running server.
+    var flags = Array(rest)
+    if let index = flags.firstIndex(of: "--scenario"), index + 1 < flags.count, flags[index + 1] == "store" {
+        flags.removeSubrange(index...(index + 1))
+        let parsed = parseFlags(flags[...], allowed: ["updates", "single-updates", "data-dir"])
+        do {
+            print(try Launcher.storeBenchmark(settings: loadSettings([:]), flags: parsed))
+        } catch {
+            fail("\(error)")
+        }
+    } else {
+        exit(BenchCommand.run(arguments: Array(rest)))
+    }
 case "-h", "--help", "help":
     print(usage)
 default:
