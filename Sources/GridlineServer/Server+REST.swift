@@ -32,6 +32,11 @@ extension Server {
                 return
             }
         }
+        /// User endpoints get the caller the guard above admitted.
+        func withCaller(_ body: (User) -> Void) {
+            guard let caller else { return respond(.jsonError(status: 401, code: "AUTHENTICATION_FAILED", text: "token required")) }
+            body(caller)
+        }
         switch endpoint {
         case .health:
             store.healthCheck(completion: onLoop { [unowned self] (healthy: Bool) in
@@ -74,13 +79,13 @@ extension Server {
         case .createSheet:
             createSheet(request, respond: respond)
         case .getSheet:
-            getSheet(request, caller: caller!, respond: respond)
+            withCaller { getSheet(request, caller: $0, respond: respond) }
         case .getAIJob:
-            getAIJob(request, caller: caller!, respond: respond)
+            withCaller { getAIJob(request, caller: $0, respond: respond) }
         case .broadcastNotification:
             createNotification(request, respond: respond)
         case .listNotifications:
-            listNotifications(request, caller: caller!, respond: respond)
+            withCaller { listNotifications(request, caller: $0, respond: respond) }
         case .shutdown:
             respond(.json(status: 202, ["status": "shutting_down"]))
             requestShutdown(reason: "REST request")

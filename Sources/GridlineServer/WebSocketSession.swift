@@ -15,7 +15,6 @@ final class WebSocketSession: ConnectionDelegate {
     private(set) var lastReceived: UInt64
     private var lastPingSent: UInt64
     private(set) var closeSent = false
-    private var closeTimer: TimerHandle?
     /// Per-connection state other modules attach (rooms joined, cursor rate window…).
     var collab: ClientState
 
@@ -76,9 +75,7 @@ final class WebSocketSession: ConnectionDelegate {
         case .text(let payload):
             server.dispatch(payload, from: self)
         case .binary:
-            server.stats.countError(.INVALID_MESSAGE)
-            send(OutgoingMessage.error(MessageError(.INVALID_MESSAGE, "binary frames are not supported; send JSON text"),
-                                       requestID: nil))
+            send(error: MessageError(.INVALID_MESSAGE, "binary frames are not supported; send JSON text"), requestID: nil)
         case .ping(let payload):
             var frame: [UInt8] = []
             FrameEncoder.encode(opcode: .pong, payload: payload, into: &frame)
