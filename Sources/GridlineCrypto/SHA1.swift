@@ -4,17 +4,12 @@
 /// Like `SHA256`, a plain value with its state and partial block held inline, so a
 /// handshake's hash allocates nothing but the 20-byte result.
 public struct SHA1: Sendable {
-    private static let blockByteCount = 64
-    private static let digestByteCount = 20
-
-    private typealias Block = (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64)
+    private static let blockByteCount = BlockBuffer.blockByteCount
 
     // FIPS 180-4 §5.3.1: initial hash value.
     private var h: (UInt32, UInt32, UInt32, UInt32, UInt32) =
         (0x6745_2301, 0xEFCD_AB89, 0x98BA_DCFE, 0x1032_5476, 0xC3D2_E1F0)
-    private var block: Block = (0, 0, 0, 0, 0, 0, 0, 0)
-    private var blockCount = 0
-    private var totalBytes: UInt64 = 0
+    private var buffer = BlockBuffer()
 
     public init() {}
 
@@ -34,69 +29,18 @@ public struct SHA1: Sendable {
     }
 
     public mutating func update(_ input: UnsafeRawBufferPointer) {
-        guard var next = input.baseAddress, input.count > 0 else { return }
-        var remaining = input.count
-        totalBytes &+= UInt64(remaining)
-
-        if blockCount > 0 {
-            let take = min(Self.blockByteCount - blockCount, remaining)
-            let offset = blockCount
-            withUnsafeMutableBytes(of: &block) { buffer in
-                (buffer.baseAddress! + offset).copyMemory(from: next, byteCount: take)
-            }
-            blockCount += take
-            next += take
-            remaining -= take
-            guard blockCount == Self.blockByteCount else { return }
-            withUnsafeBytes(of: block) { Self.compress(&h, blocks: $0.baseAddress!, count: 1) }
-            blockCount = 0
-        }
-
-        let wholeBlocks = remaining / Self.blockByteCount
-        if wholeBlocks > 0 {
-            Self.compress(&h, blocks: next, count: wholeBlocks)
-            next += wholeBlocks * Self.blockByteCount
-            remaining -= wholeBlocks * Self.blockByteCount
-        }
-
-        if remaining > 0 {
-            let tail = remaining
-            withUnsafeMutableBytes(of: &block) { $0.baseAddress!.copyMemory(from: next, byteCount: tail) }
-            blockCount = tail
-        }
+        var words = h
+        buffer.absorb(input) { Self.compress(&words, blocks: $0, count: $1) }
+        h = words
     }
 
     /// Pads the message (FIPS 180-4 §5.1.1) and returns the 20-byte digest.
     /// The hasher is spent afterwards.
     public mutating func finalize() -> [UInt8] {
-        let bitLength = totalBytes &* 8
-        let used = blockCount
-        withUnsafeMutableBytes(of: &block) { buffer in
-            buffer[used] = 0x80
-            for i in (used + 1)..<Self.blockByteCount { buffer[i] = 0 }
-        }
-        if used + 1 > Self.blockByteCount - 8 {
-            // No room for the 64-bit length: it goes into one extra all-padding block.
-            withUnsafeBytes(of: block) { Self.compress(&h, blocks: $0.baseAddress!, count: 1) }
-            block = (0, 0, 0, 0, 0, 0, 0, 0)
-        }
-        withUnsafeMutableBytes(of: &block) { buffer in
-            buffer.storeBytes(of: bitLength.bigEndian, toByteOffset: 56, as: UInt64.self)
-        }
-        withUnsafeBytes(of: block) { Self.compress(&h, blocks: $0.baseAddress!, count: 1) }
-        blockCount = 0
-
-        let words = h
-        return [UInt8](unsafeUninitializedCapacity: Self.digestByteCount) { out, initialized in
-            let raw = UnsafeMutableRawBufferPointer(out)
-            withUnsafeBytes(of: words) { source in
-                for i in 0..<5 {
-                    let word = source.load(fromByteOffset: i * 4, as: UInt32.self)
-                    raw.storeBytes(of: word.bigEndian, toByteOffset: i * 4, as: UInt32.self)
-                }
-            }
-            initialized = Self.digestByteCount
-        }
+        var words = h
+        buffer.pad { Self.compress(&words, blocks: $0, count: $1) }
+        h = words
+        return BlockBuffer.digest(words, wordCount: 5)
     }
 
     @inline(__always)

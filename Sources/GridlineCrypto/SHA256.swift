@@ -7,20 +7,16 @@ public struct SHA256: Sendable {
     /// Length of a digest in bytes.
     public static let digestByteCount = 32
     /// Length of one compression block in bytes (FIPS 180-4 §5.1.1).
-    public static let blockByteCount = 64
+    public static let blockByteCount = BlockBuffer.blockByteCount
 
     private typealias State = (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32)
-    /// 64 bytes held inline; read and written through `withUnsafeMutableBytes(of:)`.
-    private typealias Block = (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64)
 
     // FIPS 180-4 §5.3.3: initial hash value.
     private var state: State = (
         0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a,
         0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19
     )
-    private var block: Block = (0, 0, 0, 0, 0, 0, 0, 0)
-    private var blockCount = 0
-    private var totalBytes: UInt64 = 0
+    private var buffer = BlockBuffer()
 
     public init() {}
 
@@ -41,74 +37,18 @@ public struct SHA256: Sendable {
     }
 
     public mutating func update(_ input: UnsafeRawBufferPointer) {
-        guard var next = input.baseAddress, input.count > 0 else { return }
-        var remaining = input.count
-        totalBytes &+= UInt64(remaining)
-
-        if blockCount > 0 {
-            let take = min(Self.blockByteCount - blockCount, remaining)
-            let offset = blockCount
-            withUnsafeMutableBytes(of: &block) { buffer in
-                (buffer.baseAddress! + offset).copyMemory(from: next, byteCount: take)
-            }
-            blockCount += take
-            next += take
-            remaining -= take
-            guard blockCount == Self.blockByteCount else { return }
-            withUnsafeBytes(of: block) { buffer in
-                Self.compress(&state, blocks: buffer.baseAddress!, count: 1)
-            }
-            blockCount = 0
-        }
-
-        // Whole blocks are compressed straight from the caller's memory, without copying.
-        let wholeBlocks = remaining / Self.blockByteCount
-        if wholeBlocks > 0 {
-            Self.compress(&state, blocks: next, count: wholeBlocks)
-            next += wholeBlocks * Self.blockByteCount
-            remaining -= wholeBlocks * Self.blockByteCount
-        }
-
-        if remaining > 0 {
-            let tail = remaining
-            withUnsafeMutableBytes(of: &block) { buffer in
-                buffer.baseAddress!.copyMemory(from: next, byteCount: tail)
-            }
-            blockCount = tail
-        }
+        var words = state
+        buffer.absorb(input) { Self.compress(&words, blocks: $0, count: $1) }
+        state = words
     }
 
     /// Pads the message (FIPS 180-4 §5.1.1) and returns the 32-byte digest.
     /// The hasher is spent afterwards; start a new one for the next message.
     public mutating func finalize() -> [UInt8] {
-        let bitLength = totalBytes &* 8
-        let used = blockCount
-        withUnsafeMutableBytes(of: &block) { buffer in
-            buffer[used] = 0x80
-            for i in (used + 1)..<Self.blockByteCount { buffer[i] = 0 }
-        }
-        if used + 1 > Self.blockByteCount - 8 {
-            // No room for the 64-bit length: it goes into one extra all-padding block.
-            withUnsafeBytes(of: block) { Self.compress(&state, blocks: $0.baseAddress!, count: 1) }
-            block = (0, 0, 0, 0, 0, 0, 0, 0)
-        }
-        withUnsafeMutableBytes(of: &block) { buffer in
-            buffer.storeBytes(of: bitLength.bigEndian, toByteOffset: 56, as: UInt64.self)
-        }
-        withUnsafeBytes(of: block) { Self.compress(&state, blocks: $0.baseAddress!, count: 1) }
-        blockCount = 0
-
-        let words = state
-        return [UInt8](unsafeUninitializedCapacity: Self.digestByteCount) { out, initialized in
-            let raw = UnsafeMutableRawBufferPointer(out)
-            withUnsafeBytes(of: words) { source in
-                for i in 0..<8 {
-                    let word = source.load(fromByteOffset: i * 4, as: UInt32.self)
-                    raw.storeBytes(of: word.bigEndian, toByteOffset: i * 4, as: UInt32.self)
-                }
-            }
-            initialized = Self.digestByteCount
-        }
+        var words = state
+        buffer.pad { Self.compress(&words, blocks: $0, count: $1) }
+        state = words
+        return BlockBuffer.digest(words, wordCount: 8)
     }
 
     // FIPS 180-4 §4.2.2: the first 32 bits of the fractional parts of the cube roots of
