@@ -39,6 +39,7 @@ let package = Package(
         .testTarget(name: "GridlineLoopTests", dependencies: ["GridlineLoop"]),
         .testTarget(name: "GridlineStoreTests", dependencies: ["GridlineStore"]),
         .testTarget(name: "GridlineCollabTests", dependencies: ["GridlineCollab"]),
+        .testTarget(name: "GridlineBenchTests", dependencies: ["GridlineBench"]),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["GridlineServer", "GridlineCrypto", "GridlineJSON", "GridlineWebSocket"]
