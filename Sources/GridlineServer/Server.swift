@@ -181,6 +181,7 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
 
     func httpSessionClosed(_ session: HTTPSession) {
         httpSessions[session.connection.id] = nil
+        log(.info, "closed", connection: session.connection.id, [("protocol", "http")])
     }
 
     /// A periodic pass over sessions (once a second, or faster for short ping intervals):
@@ -290,7 +291,7 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
             if !userConnections.isEmpty { connectionsByUser[session.user.id] = userConnections }
         }
         log(.info, "closed", connection: session.id, user: session.user.id,
-            [("code", JSONValue(Int(session.closeCode)))])
+            [("code", JSONValue(Int(session.closeCode))), ("reason", .string(session.closeReason))])
     }
 
     // MARK: Messages

@@ -82,7 +82,7 @@ final class WebSocketSession: ConnectionDelegate {
             connection.write(frame)
         case .pong:
             break  // lastReceived is already updated; unsolicited pongs need no answer (§5.5.3)
-        case .close(let code, _):
+        case .close(let code, let reason):
             // Echo the peer's code (or 1000 for an empty close) and close after it is written (§5.5.1).
             if !closeSent {
                 closeSent = true
@@ -90,6 +90,7 @@ final class WebSocketSession: ConnectionDelegate {
                 server.log(.info, "closing", connection: id, user: user.id,
                            [("code", JSONValue(Int(code ?? CloseCode.normal))), ("by", "client")])
                 closeCode = code ?? 1005
+                closeReason = reason
                 server.sessionClosing(self)
             }
             connection.closeAfterWriting()
@@ -148,6 +149,7 @@ final class WebSocketSession: ConnectionDelegate {
         guard !closeSent, !connection.isClosed else { return }
         closeSent = true
         closeCode = code
+        closeReason = reason
         server.log(.info, "closing", connection: id, user: user.id,
                    [("code", JSONValue(Int(code))), ("reason", .string(reason)), ("by", "server")])
         connection.write(FrameEncoder.closeFrame(code: code, reason: reason))
@@ -156,7 +158,9 @@ final class WebSocketSession: ConnectionDelegate {
         server.sessionClosing(self)
     }
 
+    /// 1006 until a close frame is sent or received (RFC 6455 §7.1.5: closed abnormally).
     private(set) var closeCode: UInt16 = 1006
+    private(set) var closeReason = "connection lost"
 
     /// Called once a second: protocol pings and the silence timeout (SPEC §1).
     func heartbeat(now: UInt64) {
