@@ -57,6 +57,8 @@ final class HTTPSession: ConnectionDelegate {
             case .head(let requestHead):
                 begin(requestHead)
             case .body(let range):
+                // A body may be long (uploads) but must keep moving: stalled for the idle timeout, it ends.
+                deadline = server.loop.now + UInt64(server.settings.idleTimeout * 1e9)
                 let chunk = UnsafeRawBufferPointer(rebasing: bytes[(chunkStart + range.lowerBound)..<(chunkStart + range.upperBound)])
                 if let sink {
                     guard sink.write(chunk) else {
@@ -83,7 +85,7 @@ final class HTTPSession: ConnectionDelegate {
     }
 
     private func begin(_ requestHead: HTTPRequestHead) {
-        deadline = 0
+        deadline = requestHead.hasBody ? server.loop.now + UInt64(server.settings.idleTimeout * 1e9) : 0
         head = requestHead
         body = []
         switch server.restRouter.match(method: requestHead.method, path: requestHead.path) {
@@ -169,6 +171,7 @@ final class HTTPSession: ConnectionDelegate {
     private func finishRequest() -> Bool {
         guard let requestHead = head else { return false }
         head = nil
+        deadline = 0  // the server is working on it; the idle clock restarts after the response
         let request = RESTRequest(head: requestHead, params: params, body: body, peer: connection.peerAddress)
         body = []
         if endpoint == .websocket {

@@ -90,4 +90,13 @@ final class HTTPEndToEndTests: XCTestCase {
         XCTAssertNotNil(RawHTTPResponse.parse(socket.receive(until: { RawHTTPResponse.parse($0) != nil }, timeout: 5)))
         XCTAssertTrue(socket.waitForPeerClose(timeout: 5))
     }
+
+    func testStalledRequestBodyIsClosedAfterTheIdleTimeout() throws {
+        let socket = try RawSocket(port: server.port)
+        socket.send("POST /api/v1/rooms HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(REST.admin)\r\n"
+                    + "Content-Length: 100\r\n\r\n{\"name\":")
+        let start = Date()
+        XCTAssertTrue(socket.waitForPeerClose(timeout: 6), "a body that stops moving must not hold the connection")
+        XCTAssertGreaterThan(Date().timeIntervalSince(start), 1.5, "HTTP_IDLE_TIMEOUT=2 s")
+    }
 }
