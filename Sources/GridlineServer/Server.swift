@@ -36,6 +36,8 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
     let aiWorkers = DispatchQueue(label: "gridline-ai", attributes: .concurrent)
     let aiProvider: AIProvider
     var loopLag = LoopLag()
+    /// What `connection_established` tells every client about the limits; fixed at start-up.
+    let limits: JSONValue
     var messageRateSampler = RateSampler()
     let startedAt = Date()
     public private(set) var port: UInt16 = 0
@@ -56,6 +58,7 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
                                              blockSeconds: settings.blockDurationMinutes * 60)
         self.connectLimiter = ConnectRateLimiter(perWindow: settings.connectRate)
         self.aiProvider = settings.aiProvider == "failing" ? FailingProvider() : StatisticsProvider()
+        self.limits = Self.limitsObject(settings)
         registerHandlers()
         try loadDirectory()
     }
@@ -248,7 +251,7 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
             ("user", ["user_id": .string(admitted.user.id), "username": .string(admitted.user.username),
                       "role": .string(admitted.user.role.rawValue)]),
             ("heartbeat_interval", JSONValue(Int(settings.pingInterval * 1000))),
-            ("limits", limitsObject()),
+            ("limits", limits),
         ]))
         if !connectLimiter.admit(address: request.peer, now: loop.now) {
             // Accepted, then closed: browsers surface 1013 as "try again" (SPEC §1).
@@ -267,7 +270,7 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
         return true
     }
 
-    func limitsObject() -> JSONValue {
+    static func limitsObject(_ settings: Settings) -> JSONValue {
         [
             "max_message_bytes": JSONValue(settings.maxMessageBytes),
             "requests_per_minute": JSONValue(settings.requestsPerMinute),
