@@ -6,9 +6,6 @@ public struct ClientState: Sendable {
     public var rooms: Set<String> = []
     /// Sheets with a `sync` in flight: live updates to them are held back (the replay has them).
     public var syncingSheets: Set<String> = []
-    /// Per sheet, the seqs this connection has been sent live since it joined the sheet's room,
-    /// so a later `sync` doesn't send them again.
-    public var liveSeqs: [String: ClosedRange<Int64>] = [:]
     /// Set by `subscribe_notifications`; nil until the connection subscribes.
     public var notificationFilter: NotificationFilter?
     /// Cursor/typing messages counted in the current one-second window (SPEC §5).
@@ -18,15 +15,6 @@ public struct ClientState: Sendable {
     public init(connectionID: UInt64, user: User) {
         self.connectionID = connectionID
         self.user = user
-    }
-
-    /// Records seqs sent live; a sheet's live updates arrive contiguously while in its room.
-    public mutating func noteLive(sheet: String, seqs: ClosedRange<Int64>) {
-        if let known = liveSeqs[sheet], seqs.lowerBound <= known.upperBound + 1, seqs.upperBound >= known.lowerBound - 1 {
-            liveSeqs[sheet] = min(known.lowerBound, seqs.lowerBound)...max(known.upperBound, seqs.upperBound)
-        } else {
-            liveSeqs[sheet] = seqs
-        }
     }
 
     /// Counts one cursor or typing message; false when it is past `perSecond` and must be dropped.

@@ -66,7 +66,7 @@ extension Server {
                 ("formula", JSONValue(cell.formula)), ("version", JSONValue(cell.version)), ("seq", JSONValue(cell.seq)),
                 ("user_id", .string(user.id)), ("username", .string(user.username)),
             ], requestID: requestID)
-            broadcastCellEvent(frame, sheet: sheet, seqs: cell.seq...cell.seq, alsoTo: session)
+            broadcastCellEvent(frame, sheet: sheet, alsoTo: session)
         case .success(.conflict(let current)):
             stats.cellConflicts += 1
             session?.send(error: MessageError(.VERSION_CONFLICT,
@@ -126,9 +126,7 @@ extension Server {
                 })),
                 ("user_id", .string(user.id)), ("username", .string(user.username)),
             ], requestID: requestID)
-            if let first = cells.first?.seq, let last = cells.last?.seq {
-                broadcastCellEvent(frame, sheet: sheet, seqs: first...last, alsoTo: session)
-            }
+            broadcastCellEvent(frame, sheet: sheet, alsoTo: session)
         case .success(.conflicts(let conflicts)):
             stats.cellConflicts += 1
             session?.send(error: MessageError(.VERSION_CONFLICT, "\(conflicts.count) cell(s) changed since you read them; nothing was applied",
@@ -143,8 +141,7 @@ extension Server {
 
     /// Sends a committed cell event to the sheet's room (skipping connections mid-`sync`, whose
     /// replay will carry it) and to the writer if it has left the room meanwhile.
-    private func broadcastCellEvent(_ frame: ByteChunk, sheet: SheetInfo, seqs: ClosedRange<Int64>,
-                                    alsoTo writer: WebSocketSession?) {
+    private func broadcastCellEvent(_ frame: ByteChunk, sheet: SheetInfo, alsoTo writer: WebSocketSession?) {
         var writerReached = false
         if let room = rooms[sheet.roomID] {
             room.messagesSent += 1
@@ -152,7 +149,7 @@ extension Server {
             for member in room.members {
                 if member === writer { writerReached = true }
                 if member.collab.syncingSheets.contains(sheet.id) { continue }
-                if member.send(frame) { member.collab.noteLive(sheet: sheet.id, seqs: seqs) }
+                member.send(frame)
             }
         }
         if !writerReached { writer?.send(frame) }
@@ -217,8 +214,7 @@ extension Server {
             guard let session = self.sessions[sessionID] else { return }
             switch result {
             case .success(.entries(let entries)):
-                let alreadySent = session.collab.liveSeqs[sheet.id]
-                for entry in entries where alreadySent?.contains(entry.seq) != true {
+                for entry in entries {
                     session.send(OutgoingMessage.frame("cell_updated", [
                         ("sheet_id", .string(sheet.id)), ("cell_id", .string(entry.cellId)), ("value", Self.jsonValue(entry.valueJSON)),
                         ("formula", JSONValue(entry.formula)), ("version", JSONValue(entry.version)), ("seq", JSONValue(entry.seq)),

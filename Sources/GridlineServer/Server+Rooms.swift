@@ -47,8 +47,6 @@ extension Server {
     func leave(_ room: LiveRoom<WebSocketSession>, _ session: WebSocketSession) {
         let userID = session.user.id
         session.collab.rooms.remove(room.id)
-        // Outside the room it hears no live updates, so its record of them would go stale.
-        for sheetID in directory.rooms[room.id]?.sheetIDs ?? [] { session.collab.liveSeqs[sheetID] = nil }
         let typingCells = room.typing[userID] ?? []
         guard room.remove(session, userID: userID) else { return }
         for cell in typingCells.sorted() {
