@@ -52,7 +52,7 @@ struct PrometheusText {
 }
 
 /// A fixed-bucket histogram for loop-thread measurements (e.g. event-loop pass time).
-struct LatencyHistogram {
+struct BucketHistogram {
     let upperBounds: [Double]
     private(set) var counts: [UInt64]
     private(set) var sum: Double = 0

@@ -128,7 +128,6 @@ extension Server {
             respond(.jsonError(status: 400, code: ErrorCode.INVALID_MESSAGE.rawValue, text: "field 'type' must be a non-empty string"))
             return nil
         }
-        _ = type
         if object["timestamp"] == nil { object["timestamp"] = .string(Timestamp.iso8601Now()) }
         return OutgoingMessage.textFrame(object.serialized())
     }
@@ -184,7 +183,8 @@ extension Server {
 /// The event loop's lateness: the last probe and a histogram of all of them.
 struct LoopLag {
     private(set) var lastMilliseconds: Double = 0
-    private(set) var histogram = LatencyHistogram(upperBounds: [0.1, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 1000])
+    /// In seconds, as Prometheus expects: 0.1 ms to 1 s.
+    private(set) var histogram = BucketHistogram(upperBounds: [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1])
 
     mutating func record(_ milliseconds: Double) {
         lastMilliseconds = milliseconds
