@@ -18,7 +18,7 @@ let package = Package(
         .target(name: "GridlineWebSocket", dependencies: ["GridlineCrypto"]),
         .target(name: "GridlineLoop", dependencies: ["CGridlineSystem"]),
         .target(name: "GridlineStore", dependencies: ["CGridlineSystem"]),
-        .target(name: "GridlineCollab", dependencies: ["GridlineJSON", "GridlineStore"]),
+        .target(name: "GridlineCollab", dependencies: ["GridlineJSON"]),
         .target(
             name: "GridlineServer",
             dependencies: [
