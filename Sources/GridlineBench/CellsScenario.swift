@@ -48,7 +48,7 @@ final class CellsScenario: ScenarioRun {
         super.init(options: options, pool: pool, tokens: tokens, joinOnOpen: true)
     }
 
-    func run() {
+    override func run() {
         connectPhase()
         joinPhase(timeout: options.joinTimeout)
         settlePhase(maxSeconds: options.settle)

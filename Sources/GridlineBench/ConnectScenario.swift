@@ -7,7 +7,7 @@ final class ConnectScenario: ScenarioRun {
         super.init(options: options, pool: pool, tokens: tokens, joinOnOpen: false)
     }
 
-    func run() {
+    override func run() {
         connectPhase()
         // The first frame follows the 101 closely; give stragglers a bounded moment.
         pool.run(until: BenchClock.now() + BenchClock.nanoseconds(min(2, options.connectTimeout))) { _ in

@@ -51,7 +51,7 @@ final class FanoutScenario: ScenarioRun {
         super.init(options: options, pool: pool, tokens: tokens, joinOnOpen: true)
     }
 
-    func run() {
+    override func run() {
         connectPhase()
         joinPhase(timeout: options.joinTimeout)
         settlePhase(maxSeconds: options.settle)

@@ -48,28 +48,16 @@ public enum BenchCommand {
         // Signed before any connect so HMAC time on our side never counts as handshake latency.
         let signed = (0..<options.clientCount).map { tokens.client($0) }
         let pool = try ClientPool(count: options.clientCount, settings: settings) { signed[$0] }
+        let scenario: ScenarioRun
         switch options.scenario {
-        case .connect:
-            let scenario = ConnectScenario(options: options, pool: pool, tokens: tokens)
-            scenario.run()
-            scenario.printLimitHints()
-            return scenario.report.line
-        case .idle:
-            let scenario = IdleScenario(options: options, pool: pool, tokens: tokens)
-            scenario.run()
-            scenario.printLimitHints()
-            return scenario.report.line
-        case .fanout:
-            let scenario = FanoutScenario(options: options, pool: pool, tokens: tokens)
-            scenario.run()
-            scenario.printLimitHints()
-            return scenario.report.line
-        case .cells:
-            let scenario = CellsScenario(options: options, pool: pool, tokens: tokens)
-            scenario.run()
-            scenario.printLimitHints()
-            return scenario.report.line
+        case .connect: scenario = ConnectScenario(options: options, pool: pool, tokens: tokens)
+        case .idle: scenario = IdleScenario(options: options, pool: pool, tokens: tokens)
+        case .fanout: scenario = FanoutScenario(options: options, pool: pool, tokens: tokens)
+        case .cells: scenario = CellsScenario(options: options, pool: pool, tokens: tokens)
         }
+        scenario.run()
+        scenario.printLimitHints()
+        return scenario.report.line
     }
 
     /// Thousands of sockets need more than the usual soft limit of 1024 descriptors.

@@ -10,7 +10,7 @@ final class IdleScenario: ScenarioRun {
         super.init(options: options, pool: pool, tokens: tokens, joinOnOpen: !options.noJoin)
     }
 
-    func run() {
+    override func run() {
         let rssBefore = options.serverPID.flatMap { ServerProcess.residentKiB(pid: $0) }
         connectPhase()
         joinPhase(timeout: options.joinTimeout)

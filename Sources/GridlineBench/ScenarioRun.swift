@@ -227,6 +227,11 @@ class ScenarioRun: ClientPoolDelegate {
 
     /// Tells the user which server limit got in the way (SPEC §1, §5): the bench is only as
     /// fast as the server lets one address, user and connection be.
+    /// The scenario's phases, start to result line; every subclass provides its own.
+    func run() {
+        preconditionFailure("\(type(of: self)) must override run()")
+    }
+
     func printLimitHints() {
         let rateLimited = serverErrors["RATE_LIMIT_EXCEEDED", default: 0]
         let tryLater = pool.stats.closeCodes["1013", default: 0]

@@ -3,7 +3,7 @@
 ///
 /// Like `SHA256`, a plain value with its state and partial block held inline, so a
 /// handshake's hash allocates nothing but the 20-byte result.
-public struct SHA1: Sendable {
+public struct SHA1: BlockHash {
     private static let blockByteCount = BlockBuffer.blockByteCount
 
     // FIPS 180-4 §5.3.1: initial hash value.
@@ -12,21 +12,6 @@ public struct SHA1: Sendable {
     private var buffer = BlockBuffer()
 
     public init() {}
-
-    public static func hash<S: Sequence>(_ bytes: S) -> [UInt8] where S.Element == UInt8 {
-        var sha = SHA1()
-        sha.update(bytes)
-        return sha.finalize()
-    }
-
-    public mutating func update<S: Sequence>(_ bytes: S) where S.Element == UInt8 {
-        let handled: Void? = bytes.withContiguousStorageIfAvailable { buffer in
-            update(UnsafeRawBufferPointer(buffer))
-        }
-        if handled == nil {
-            Array(bytes).withUnsafeBytes { update($0) }
-        }
-    }
 
     public mutating func update(_ input: UnsafeRawBufferPointer) {
         var words = h

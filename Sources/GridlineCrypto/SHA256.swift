@@ -3,7 +3,7 @@
 /// A plain value with no heap storage: the state and the partial block live inline, so
 /// copying a prepared hasher (as `HMACSHA256` does for its inner and outer pads) allocates
 /// nothing. Feed bytes with `update`, then call `finalize` once.
-public struct SHA256: Sendable {
+public struct SHA256: BlockHash {
     /// Length of a digest in bytes.
     public static let digestByteCount = 32
     /// Length of one compression block in bytes (FIPS 180-4 §5.1.1).
@@ -19,22 +19,6 @@ public struct SHA256: Sendable {
     private var buffer = BlockBuffer()
 
     public init() {}
-
-    public static func hash<S: Sequence>(_ bytes: S) -> [UInt8] where S.Element == UInt8 {
-        var sha = SHA256()
-        sha.update(bytes)
-        return sha.finalize()
-    }
-
-    public mutating func update<S: Sequence>(_ bytes: S) where S.Element == UInt8 {
-        let handled: Void? = bytes.withContiguousStorageIfAvailable { buffer in
-            update(UnsafeRawBufferPointer(buffer))
-        }
-        if handled == nil {
-            // Lazy sequences and the like: one copy, then the same fast path.
-            Array(bytes).withUnsafeBytes { update($0) }
-        }
-    }
 
     public mutating func update(_ input: UnsafeRawBufferPointer) {
         var words = state

@@ -12,37 +12,22 @@ enum Masking {
         return shift == 0 ? key : (key >> shift) | (key << (32 &- shift))
     }
 
-    /// XORs `bytes` in place with `key` (already rotated for the first byte), eight bytes at
-    /// a time, then the tail byte by byte.
+    /// XORs `bytes` in place with `key` (already rotated for the first byte).
     @inline(__always)
     static func apply(_ key: UInt32, to bytes: UnsafeMutableRawBufferPointer) {
-        guard let base = bytes.baseAddress else { return }
-        let count = bytes.count
-        // `.littleEndian` turns the packed key into the in-memory pattern whose byte order is
-        // the wire order, on any host.
-        let wide = (UInt64(key) | UInt64(key) << 32).littleEndian
-        var index = 0
-        while index &+ 8 <= count {
-            let word = base.loadUnaligned(fromByteOffset: index, as: UInt64.self)
-            base.storeBytes(of: word ^ wide, toByteOffset: index, as: UInt64.self)
-            index &+= 8
-        }
-        // A multiple of 8 has been done, so the key phase is unchanged for the tail.
-        var rolling = key
-        while index < count {
-            let byte = base.load(fromByteOffset: index, as: UInt8.self)
-            base.storeBytes(of: byte ^ UInt8(truncatingIfNeeded: rolling), toByteOffset: index, as: UInt8.self)
-            rolling = (rolling >> 8) | (rolling << 24)
-            index &+= 1
-        }
+        // Each word and byte is read before it is written, so copying onto itself is safe.
+        copy(UnsafeRawBufferPointer(bytes), to: bytes, key: key)
     }
 
-    /// Copies `source` to `destination` (same length), XORing with `key` on the way, so a
-    /// fresh message buffer is filled and unmasked in one pass.
+    /// Copies `source` to `destination` (same length, or the same memory), XORing with `key`
+    /// eight bytes at a time, then the tail byte by byte; a fresh message buffer is filled and
+    /// unmasked in one pass.
     @inline(__always)
     static func copy(_ source: UnsafeRawBufferPointer, to destination: UnsafeMutableRawBufferPointer, key: UInt32) {
         guard let from = source.baseAddress, let to = destination.baseAddress else { return }
         let count = source.count
+        // `.littleEndian` turns the packed key into the in-memory pattern whose byte order is
+        // the wire order, on any host.
         let wide = (UInt64(key) | UInt64(key) << 32).littleEndian
         var index = 0
         while index &+ 8 <= count {
@@ -50,6 +35,7 @@ enum Masking {
             to.storeBytes(of: word ^ wide, toByteOffset: index, as: UInt64.self)
             index &+= 8
         }
+        // A multiple of 8 has been done, so the key phase is unchanged for the tail.
         var rolling = key
         while index < count {
             let byte = from.load(fromByteOffset: index, as: UInt8.self)
