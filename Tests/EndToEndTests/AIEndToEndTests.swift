@@ -14,11 +14,7 @@ final class AIEndToEndTests: XCTestCase {
     }
 
     func join(_ user: String) throws -> TestClient {
-        let client = try TestClient(port: server.port, token: Tokens.make(user: user))
-        XCTAssertNotNil(client.expect("connection_established"))
-        client.send(["type": "join_room", "room_id": "demo"])
-        XCTAssertNotNil(client.expect("room_state"))
-        return client
+        try TestClient.joined(port: server.port, user: user)
     }
 
     /// Collects one job's events until it ends.

@@ -18,11 +18,7 @@ final class AdminEndToEndTests: XCTestCase {
     }
 
     func join(_ user: String, room: String = "demo") throws -> TestClient {
-        let client = try TestClient(port: server.port, token: Tokens.make(user: user))
-        XCTAssertNotNil(client.expect("connection_established"))
-        client.send(["type": "join_room", "room_id": room])
-        XCTAssertNotNil(client.expect("room_state"))
-        return client
+        try TestClient.joined(port: server.port, user: user, room: room)
     }
 
     func testAdminEndpointsRequireAnAdminToken() throws {

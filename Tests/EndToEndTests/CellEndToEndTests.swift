@@ -15,11 +15,7 @@ final class CellEndToEndTests: XCTestCase {
     }
 
     func join(_ user: String, role: String = "editor") throws -> TestClient {
-        let client = try TestClient(port: server.port, token: Tokens.make(user: user, role: role))
-        XCTAssertNotNil(client.expect("connection_established"))
-        client.send(["type": "join_room", "room_id": "demo"])
-        XCTAssertNotNil(client.expect("room_state"))
-        return client
+        try TestClient.joined(port: server.port, user: user, role: role)
     }
 
     func update(_ client: TestClient, _ cell: String, _ value: Any, version: Int? = nil, id: String) {

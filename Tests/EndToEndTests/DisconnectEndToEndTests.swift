@@ -23,11 +23,7 @@ final class DisconnectEndToEndTests: XCTestCase {
     private static let userLeftDeadline: TimeInterval = 2.5
 
     private func join(_ user: String) throws -> TestClient {
-        let client = try TestClient(port: server.port, token: Tokens.make(user: user))
-        XCTAssertNotNil(client.expect("connection_established"))
-        client.send(["type": "join_room", "room_id": "demo"])
-        XCTAssertNotNil(client.expect("room_state"))
-        return client
+        try TestClient.joined(port: server.port, user: user)
     }
 
     func testUserLeftIsSentWhenTheLastConnectionTimesOutOnPings() throws {

@@ -10,13 +10,7 @@ final class SlowConsumerEndToEndTests: XCTestCase {
             "WEBSOCKET_REQUESTS_PER_HOUR": "1000000", "WEBSOCKET_CURSOR_RATE": "100000",
         ])
         defer { server.stop() }
-        func join(_ user: String) throws -> TestClient {
-            let client = try TestClient(port: server.port, token: Tokens.make(user: user))
-            XCTAssertNotNil(client.expect("connection_established"))
-            client.send(["type": "join_room", "room_id": "demo"])
-            XCTAssertNotNil(client.expect("room_state"))
-            return client
-        }
+        func join(_ user: String) throws -> TestClient { try TestClient.joined(port: server.port, user: user) }
         let writer = try join("writer")
         let reader = try join("reader")
         let sleeper = try join("sleeper")  // never reads from here on

@@ -36,6 +36,16 @@ final class TestClient {
 
     var upgraded: Bool { handshake?.status == 101 }
 
+    /// Connects as `user` and joins `room`, checking `connection_established` and `room_state`.
+    static func joined(port: UInt16, user: String, room: String = "demo", role: String = "editor",
+                       rooms: [String]? = nil, file: StaticString = #filePath, line: UInt = #line) throws -> TestClient {
+        let client = try TestClient(port: port, token: Tokens.make(user: user, role: role, rooms: rooms))
+        XCTAssertNotNil(client.expect("connection_established", file: file, line: line))
+        client.send(["type": "join_room", "room_id": room])
+        XCTAssertNotNil(client.expect("room_state", file: file, line: line))
+        return client
+    }
+
     // MARK: Sending
 
     func sendFrame(_ opcode: Opcode, _ payload: [UInt8], fin: Bool = true) {
