@@ -105,24 +105,27 @@ public final class Database {
     public func query<T>(
         _ sql: String, _ values: [SQLValue] = [], row: (Statement) throws -> T
     ) throws -> [T] {
-        let statement = try prepare(sql)
-        statement.inUse = true
-        defer {
-            statement.inUse = false
-            statement.reset()
+        try withBoundStatement(sql, values) { statement in
+            var rows: [T] = []
+            while try statement.step() {
+                rows.append(try row(statement))
+            }
+            return rows
         }
-        try statement.bind(values)
-        var rows: [T] = []
-        while try statement.step() {
-            rows.append(try row(statement))
-        }
-        return rows
     }
 
     /// The first row mapped, or nil when the query returns none.
     public func queryFirst<T>(
         _ sql: String, _ values: [SQLValue] = [], row: (Statement) throws -> T
     ) throws -> T? {
+        try withBoundStatement(sql, values) { statement in
+            try statement.step() ? try row(statement) : nil
+        }
+    }
+
+    /// A cached statement with `values` bound, marked in use while `body` steps it (so a
+    /// query nested inside `row` prepares its own), reset afterwards.
+    private func withBoundStatement<T>(_ sql: String, _ values: [SQLValue], _ body: (Statement) throws -> T) throws -> T {
         let statement = try prepare(sql)
         statement.inUse = true
         defer {
@@ -130,7 +133,7 @@ public final class Database {
             statement.reset()
         }
         try statement.bind(values)
-        return try statement.step() ? try row(statement) : nil
+        return try body(statement)
     }
 
     /// The first column of the first row as an integer (nil for no row or NULL).
