@@ -8,10 +8,10 @@ import GridlineStore
 /// so each room hears a sheet's updates in seq order.
 extension Server {
     func registerCellHandlers() {
-        handlers["cell_update"] = { [unowned self] session, message in try self.cellUpdate(session, message) }
-        handlers["cells_update"] = { [unowned self] session, message in try self.cellsUpdate(session, message) }
-        handlers["sheet_snapshot"] = { [unowned self] session, message in try self.sheetSnapshot(session, message) }
-        handlers["sync"] = { [unowned self] session, message in try self.sync(session, message) }
+        on("cell_update") { [unowned self] session, message in try self.cellUpdate(session, message) }
+        on("cells_update") { [unowned self] session, message in try self.cellsUpdate(session, message) }
+        on("sheet_snapshot") { [unowned self] session, message in try self.sheetSnapshot(session, message) }
+        on("sync") { [unowned self] session, message in try self.sync(session, message) }
     }
 
     /// The sheet a message names, which the connection must have joined the room of.

@@ -7,10 +7,10 @@ import GridlineLoop
 /// first thing a slow consumer loses.
 extension Server {
     func registerSignalHandlers() {
-        handlers["cursor_move"] = { [unowned self] session, message in try self.cursorMove(session, message) }
-        handlers["typing_start"] = { [unowned self] session, message in try self.typing(session, message, started: true) }
-        handlers["typing_stop"] = { [unowned self] session, message in try self.typing(session, message, started: false) }
-        handlers["status_update"] = { [unowned self] session, message in try self.statusUpdate(session, message) }
+        on("cursor_move") { [unowned self] session, message in try self.cursorMove(session, message) }
+        on("typing_start") { [unowned self] session, message in try self.typing(session, message, started: true) }
+        on("typing_stop") { [unowned self] session, message in try self.typing(session, message, started: false) }
+        on("status_update") { [unowned self] session, message in try self.statusUpdate(session, message) }
     }
 
     static let maxMetaBytes = 256

@@ -19,7 +19,10 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
     var stats = ServerStats()
     var httpSessions: [UInt64: HTTPSession] = [:]
     var sessions: [UInt64: WebSocketSession] = [:]
-    var handlers: [String: MessageHandler] = [:]
+    /// Message type → handler; one lookup per message finds the handler, its rate-limit
+    /// class and its counter.
+    var routes: [String: MessageRoute] = [:]
+    var unknownMessages: UInt64 = 0
     /// Each user's open WebSocket connections, oldest first (SPEC §1 per-user limit).
     var connectionsByUser: [String: ConnectionList] = [:]
     var writeLimiter: WriteRateLimiter
@@ -305,19 +308,32 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
         do {
             let message = try IncomingMessage.parse(payload)
             requestID = message.requestID
-            guard let handler = handlers[message.type] else {
-                stats.countMessage(type: "unknown")
+            stats.messagesIn += 1
+            guard let route = routes[message.type] else {
+                unknownMessages += 1
                 throw MessageError(.UNKNOWN_MESSAGE_TYPE, "unknown message type '\(message.type.prefix(64))'")
             }
-            stats.countMessage(type: message.type)
-            if Self.writeMessageTypes.contains(message.type) { try checkWriteRate(session) }
-            try handler(session, message)
+            route.received += 1
+            if route.isWrite { try checkWriteRate(session) }
+            try route.handle(session, message)
         } catch let error as MessageError {
             session.send(error: error, requestID: requestID ?? error.requestID)
         } catch {
             log(.error, "handler_failed", connection: session.id, user: session.user.id, [("error", .string("\(error)"))])
             session.send(error: MessageError(.INTERNAL_ERROR, "internal error"), requestID: requestID)
         }
+    }
+
+    /// Registers the handler of a client message type.
+    func on(_ type: String, _ handle: @escaping MessageHandler) {
+        routes[type] = MessageRoute(isWrite: Self.writeMessageTypes.contains(type), handle: handle)
+    }
+
+    /// Messages received so far by type (only registered types, so clients can't grow it).
+    var messagesByType: [(String, UInt64)] {
+        var counts = routes.filter { $0.value.received > 0 }.map { ($0.key, $0.value.received) }
+        if unknownMessages > 0 { counts.append(("unknown", unknownMessages)) }
+        return counts.sorted { $0.0 < $1.0 }
     }
 
     /// The messages that count against the per-user write limits (SPEC §5).
@@ -351,8 +367,9 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
         registerNotificationHandlers()
         registerAIHandlers()
         registerUploadHandlers()
+        assert(Self.writeMessageTypes.isSubset(of: routes.keys), "every rate-limited type has a handler")
         registerSignalHandlers()
-        handlers["ping"] = { session, message in
+        on("ping") { session, message in
             session.send(OutgoingMessage.frame("pong", [], requestID: message.requestID))
         }
     }
@@ -365,5 +382,17 @@ final class ResultBox<T: Sendable>: @unchecked Sendable {  // written before the
     func get() throws -> T {
         guard let result else { throw StoreError.closed }
         return try result.get()
+    }
+}
+
+/// A registered message type. Loop thread only.
+final class MessageRoute {
+    let isWrite: Bool
+    let handle: Server.MessageHandler
+    var received: UInt64 = 0
+
+    init(isWrite: Bool, handle: @escaping Server.MessageHandler) {
+        self.isWrite = isWrite
+        self.handle = handle
     }
 }

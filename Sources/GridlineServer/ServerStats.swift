@@ -4,7 +4,6 @@ struct ServerStats {
     var websocketsOpened: UInt64 = 0
     var handshakesRefused: UInt64 = 0
     var messagesIn: UInt64 = 0
-    var messagesInByType: [String: UInt64] = [:]
     var framesOut: UInt64 = 0
     var droppedFrames: UInt64 = 0
     var droppedSignals: UInt64 = 0
@@ -16,11 +15,5 @@ struct ServerStats {
 
     mutating func countError(_ code: ErrorCode) {
         errorsByCode[code.rawValue, default: 0] += 1
-    }
-
-    mutating func countMessage(type: String) {
-        messagesIn += 1
-        // Only known types get their own counter, so clients can't grow this map.
-        messagesInByType[type, default: 0] += 1
     }
 }
