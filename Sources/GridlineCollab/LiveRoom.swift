@@ -64,10 +64,10 @@ public final class LiveRoom<Member: AnyObject> {
 
     public var orderedPresences: [Presence] { arrivalOrder.compactMap { presences[$0] } }
 
+    /// Changes a presence in place (every cursor move does this, so no copy in and out).
     public func updatePresence(of userID: String, _ change: (inout Presence) -> Void) {
-        guard var presence = presences[userID] else { return }
-        change(&presence)
-        presences[userID] = presence
+        guard presences[userID] != nil else { return }
+        change(&presences[userID]!)
     }
 }
 
