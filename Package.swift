@@ -19,6 +19,7 @@ let package = Package(
         .target(name: "GridlineLoop", dependencies: ["CGridlineSystem"]),
         .target(name: "GridlineStore", dependencies: ["CGridlineSystem"]),
         .target(name: "GridlineCollab", dependencies: ["GridlineJSON"]),
+        .target(name: "GridlineFormula"),
         .target(
             name: "GridlineServer",
             dependencies: [
@@ -39,6 +40,7 @@ let package = Package(
         .testTarget(name: "GridlineLoopTests", dependencies: ["GridlineLoop"]),
         .testTarget(name: "GridlineStoreTests", dependencies: ["GridlineStore"]),
         .testTarget(name: "GridlineCollabTests", dependencies: ["GridlineCollab"]),
+        .testTarget(name: "GridlineFormulaTests", dependencies: ["GridlineFormula"]),
         .testTarget(name: "GridlineBenchTests", dependencies: ["GridlineBench"]),
         .testTarget(
             name: "EndToEndTests",

@@ -1,0 +1,62 @@
+/// A cell's position in a sheet, 1-based as A1 notation counts: column A = 1, row 1 = 1.
+/// The formula engine and the dependency graph key everything by it.
+public struct SheetCell: Hashable, Sendable, Comparable {
+    public var column: Int32
+    public var row: Int32
+
+    public init(column: Int32, row: Int32) {
+        self.column = column
+        self.row = row
+    }
+
+    /// One integer per cell, for dictionaries on the hot path (row-major, so sorting keys sorts
+    /// cells in reading order).
+    @inlinable public var key: UInt64 { UInt64(UInt32(bitPattern: row)) << 32 | UInt64(UInt32(bitPattern: column)) }
+
+    @inlinable public init(key: UInt64) {
+        self.init(column: Int32(bitPattern: UInt32(truncatingIfNeeded: key)), row: Int32(bitPattern: UInt32(key >> 32)))
+    }
+
+    public static func < (a: SheetCell, b: SheetCell) -> Bool {
+        (a.row, a.column) < (b.row, b.column)
+    }
+}
+
+/// A rectangle of cells, both corners inclusive (`A1:B10`; a whole column `A:A` is rows
+/// 1…`SheetLimits.maxRow`).
+public struct SheetRect: Hashable, Sendable {
+    public var top: Int32
+    public var left: Int32
+    public var bottom: Int32
+    public var right: Int32
+
+    /// The rectangle spanned by two opposite corners, in any order.
+    public init(_ a: SheetCell, _ b: SheetCell) {
+        top = min(a.row, b.row)
+        bottom = max(a.row, b.row)
+        left = min(a.column, b.column)
+        right = max(a.column, b.column)
+    }
+
+    public init(top: Int32, left: Int32, bottom: Int32, right: Int32) {
+        self.top = top
+        self.left = left
+        self.bottom = bottom
+        self.right = right
+    }
+
+    @inlinable public func contains(_ cell: SheetCell) -> Bool {
+        cell.row >= top && cell.row <= bottom && cell.column >= left && cell.column <= right
+    }
+
+    /// Cells spanned, stored or not.
+    public var cellCount: Int64 { Int64(bottom - top + 1) * Int64(right - left + 1) }
+}
+
+/// How far a formula may reference: LibreOffice Calc's and Excel's grid (A…XFD, 1…1,048,576).
+/// A name past it (`XFE1`, `A10000000`) is not a reference, so it evaluates to `#NAME?` as in
+/// LibreOffice.
+public enum SheetLimits {
+    public static let maxColumn: Int32 = 16_384
+    public static let maxRow: Int32 = 1_048_576
+}
