@@ -41,7 +41,7 @@ extension Server {
 
     static func aiKey(_ user: String, _ request: String) -> String { user + "\u{0}" + request }
 
-    private func startAIJob(_ session: WebSocketSession, _ message: IncomingMessage) throws {
+    private func startAIJob(_ session: ClientSession, _ message: IncomingMessage) throws {
         let requestID = try message.string("request_id", maxLength: 64)
         let query = try message.string("query", maxLength: 4000)
         let sheet = try joinedSheet(session, message)
@@ -155,17 +155,15 @@ extension Server {
     }
 
     private func sendAIEvent(_ eventType: String, user: User, requestID: String, data: JSONValue) {
-        sendToUser(user.id, OutgoingMessage.frame("ai_event", [
+        sendToUser(user.id, OutgoingMessage("ai_event", [
             ("event_type", .string(eventType)), ("request_id", .string(requestID)), ("user_id", .string(user.id)), ("data", data),
         ]))
     }
 
     /// Sends one frame to every open connection of a user.
     @discardableResult
-    func sendToUser(_ userID: String, _ frame: ByteChunk) -> Int {
-        var delivered = 0
-        for id in connectionsByUser[userID] ?? ConnectionList() where sessions[id]?.send(frame) == true { delivered += 1 }
-        return delivered
+    func sendToUser(_ userID: String, _ message: OutgoingMessage) -> Int {
+        sessions.send(message, toUser: userID)
     }
 
     /// `GET /api/v1/ai/jobs/{request_id}`: the caller's job, e.g. after a reconnect.

@@ -122,14 +122,14 @@ extension Server {
     }
 
     /// An admin message for clients: any JSON object with a string `type`, sent as is plus a timestamp.
-    func adminMessageFrame(_ request: RESTRequest, respond: (HTTPResponse) -> Void) -> ByteChunk? {
+    func adminMessageFrame(_ request: RESTRequest, respond: (HTTPResponse) -> Void) -> OutgoingMessage? {
         guard var object = jsonObjectBody(request, respond: respond) else { return nil }
         guard let type = object["type"]?.stringValue, !type.isEmpty, type.utf8.count <= 64 else {
             respond(.jsonError(status: 400, code: ErrorCode.INVALID_MESSAGE.rawValue, text: "field 'type' must be a non-empty string"))
             return nil
         }
         if object["timestamp"] == nil { object["timestamp"] = .string(Timestamp.iso8601Now()) }
-        return OutgoingMessage.textFrame(object.serialized())
+        return OutgoingMessage(type: type, json: object.serialized())
     }
 
     func broadcastToRoom(_ request: RESTRequest, respond: (HTTPResponse) -> Void) {
@@ -149,8 +149,7 @@ extension Server {
     func notifyUser(_ request: RESTRequest, respond: (HTTPResponse) -> Void) {
         let userID = request.params["user_id"] ?? ""
         guard let frame = adminMessageFrame(request, respond: respond) else { return }
-        var delivered = 0
-        for id in connectionsByUser[userID] ?? ConnectionList() where sessions[id]?.send(frame) == true { delivered += 1 }
+        let delivered = sessions.send(frame, toUser: userID)
         respond(.json(status: 200, ["delivered": JSONValue(delivered), "user_id": .string(userID)]))
     }
 

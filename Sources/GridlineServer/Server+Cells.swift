@@ -15,7 +15,7 @@ extension Server {
     }
 
     /// The sheet a message names, which the connection must have joined the room of.
-    func joinedSheet(_ session: WebSocketSession, _ message: IncomingMessage) throws -> SheetInfo {
+    func joinedSheet(_ session: ClientSession, _ message: IncomingMessage) throws -> SheetInfo {
         let sheetID = try message.string("sheet_id", maxLength: 128)
         guard let sheet = directory.sheets[sheetID] else { throw MessageError(.SHEET_NOT_FOUND, "sheet '\(sheetID)' does not exist") }
         guard session.collab.rooms.contains(sheet.roomID) else {
@@ -24,7 +24,7 @@ extension Server {
         return sheet
     }
 
-    private func requireWriter(_ session: WebSocketSession) throws {
+    private func requireWriter(_ session: ClientSession) throws {
         guard session.user.role.canWrite else { throw MessageError(.PERMISSION_DENIED, "viewers cannot edit cells") }
     }
 
@@ -38,7 +38,7 @@ extension Server {
 
     // MARK: cell_update
 
-    private func cellUpdate(_ session: WebSocketSession, _ message: IncomingMessage) throws {
+    private func cellUpdate(_ session: ClientSession, _ message: IncomingMessage) throws {
         let sheet = try joinedSheet(session, message)
         try requireWriter(session)
         let edit = try cellEdit(message.body)
@@ -57,11 +57,11 @@ extension Server {
     }
 
     private func finishCellUpdate(_ result: Result<CellUpdateOutcome, Error>, sheet: SheetInfo, user: User,
-                                  session: WebSocketSession?, requestID: String?) {
+                                  session: ClientSession?, requestID: String?) {
         switch result {
         case .success(.applied(let cell)):
             stats.cellUpdatesApplied += 1
-            let frame = OutgoingMessage.frame("cell_updated", [
+            let frame = OutgoingMessage("cell_updated", [
                 ("sheet_id", .string(sheet.id)), ("cell_id", .string(cell.cellId)), ("value", Self.jsonValue(cell.valueJSON)),
                 ("formula", JSONValue(cell.formula)), ("version", JSONValue(cell.version)), ("seq", JSONValue(cell.seq)),
                 ("user_id", .string(user.id)), ("username", .string(user.username)),
@@ -80,7 +80,7 @@ extension Server {
 
     // MARK: cells_update
 
-    private func cellsUpdate(_ session: WebSocketSession, _ message: IncomingMessage) throws {
+    private func cellsUpdate(_ session: ClientSession, _ message: IncomingMessage) throws {
         let sheet = try joinedSheet(session, message)
         try requireWriter(session)
         guard let rawUpdates = message.body["updates"], let updates = rawUpdates.arrayValue else {
@@ -114,11 +114,11 @@ extension Server {
     }
 
     private func finishCellBatch(_ result: Result<BatchOutcome, Error>, sheet: SheetInfo, user: User,
-                                 session: WebSocketSession?, requestID: String?) {
+                                 session: ClientSession?, requestID: String?) {
         switch result {
         case .success(.applied(let cells)):
             stats.cellUpdatesApplied += UInt64(cells.count)
-            let frame = OutgoingMessage.frame("cells_updated", [
+            let frame = OutgoingMessage("cells_updated", [
                 ("sheet_id", .string(sheet.id)),
                 ("cells", .array(cells.map { cell in
                     ["cell_id": .string(cell.cellId), "value": Self.jsonValue(cell.valueJSON), "formula": JSONValue(cell.formula),
@@ -141,7 +141,7 @@ extension Server {
 
     /// Sends a committed cell event to the sheet's room (skipping connections mid-`sync`, whose
     /// replay will carry it) and to the writer if it has left the room meanwhile.
-    private func broadcastCellEvent(_ frame: ByteChunk, sheet: SheetInfo, alsoTo writer: WebSocketSession?) {
+    private func broadcastCellEvent(_ frame: OutgoingMessage, sheet: SheetInfo, alsoTo writer: ClientSession?) {
         var writerReached = false
         if let room = rooms[sheet.roomID] {
             room.messagesSent += 1
@@ -165,7 +165,7 @@ extension Server {
 
     // MARK: Snapshot and sync
 
-    private func sheetSnapshot(_ session: WebSocketSession, _ message: IncomingMessage) throws {
+    private func sheetSnapshot(_ session: ClientSession, _ message: IncomingMessage) throws {
         let sheet = try joinedSheet(session, message)
         let requestID = message.requestID
         let sessionID = session.id
@@ -183,7 +183,7 @@ extension Server {
         })
     }
 
-    private func sync(_ session: WebSocketSession, _ message: IncomingMessage) throws {
+    private func sync(_ session: ClientSession, _ message: IncomingMessage) throws {
         let sheet = try joinedSheet(session, message)
         let sinceSeq = try message.integer("since_seq", in: 0...Int64.max)
         guard session.collab.syncingSheets.insert(sheet.id).inserted else {
@@ -215,7 +215,7 @@ extension Server {
             switch result {
             case .success(.entries(let entries)):
                 for entry in entries {
-                    session.send(OutgoingMessage.frame("cell_updated", [
+                    session.send(OutgoingMessage("cell_updated", [
                         ("sheet_id", .string(sheet.id)), ("cell_id", .string(entry.cellId)), ("value", Self.jsonValue(entry.valueJSON)),
                         ("formula", JSONValue(entry.formula)), ("version", JSONValue(entry.version)), ("seq", JSONValue(entry.seq)),
                         ("user_id", JSONValue(entry.userId)), ("username", JSONValue(entry.username)),
@@ -224,7 +224,7 @@ extension Server {
                 let reached = entries.last?.seq ?? after
                 if entries.count < limit {
                     session.collab.syncingSheets.remove(sheet.id)
-                    session.send(OutgoingMessage.frame("sync_complete", [("sheet_id", .string(sheet.id)), ("seq", JSONValue(reached))],
+                    session.send(OutgoingMessage("sync_complete", [("sheet_id", .string(sheet.id)), ("seq", JSONValue(reached))],
                                                        requestID: requestID), as: .reply)
                 } else {
                     self.whenDrained(session) {
@@ -242,9 +242,9 @@ extension Server {
     }
 
     /// Runs `next` once the session's backlog is below a quarter of the send-buffer cap.
-    private func whenDrained(_ session: WebSocketSession, _ next: @escaping () -> Void) {
-        guard !session.connection.isClosing else { return }
-        if session.connection.pendingOutputBytes <= settings.sendBufferBytes / 4 { return next() }
+    private func whenDrained(_ session: ClientSession, _ next: @escaping () -> Void) {
+        guard !session.isClosing else { return }
+        if session.pendingOutputBytes <= settings.sendBufferBytes / 4 { return next() }
         let id = session.id
         loop.schedule(after: 0.005) { [unowned self] in
             guard let session = self.sessions[id] else { return }
@@ -252,8 +252,8 @@ extension Server {
         }
     }
 
-    func sheetStateFrame(_ snapshot: SheetSnapshot, requestID: String?) -> ByteChunk {
-        OutgoingMessage.frame("sheet_state", [
+    func sheetStateFrame(_ snapshot: SheetSnapshot, requestID: String?) -> OutgoingMessage {
+        OutgoingMessage("sheet_state", [
             ("sheet_id", .string(snapshot.sheetId)), ("seq", JSONValue(snapshot.seq)),
             ("cells", .array(snapshot.cells.map { cell in
                 var json = Self.cellJSON(cell)

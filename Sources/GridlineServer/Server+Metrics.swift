@@ -25,7 +25,7 @@ extension Server {
                  Double(stats.slowConsumers))
         p.single("gridline_bytes_received_total", .counter, "Bytes read from sockets.", Double(loop.bytesRead))
         p.single("gridline_bytes_sent_total", .counter, "Bytes written to sockets.", Double(loop.bytesWritten))
-        let queued = sessions.values.reduce(0) { $0 + $1.connection.pendingOutputBytes }
+        let queued = sessions.all.reduce(0) { $0 + $1.pendingOutputBytes }
         p.single("gridline_fanout_queue_bytes", .gauge, "Bytes queued for clients and not yet written.", Double(queued))
         p.single("gridline_cell_updates_applied_total", .counter, "Cell updates committed.", Double(stats.cellUpdatesApplied))
         p.single("gridline_cell_conflicts_total", .counter, "Cell updates refused with VERSION_CONFLICT.", Double(stats.cellConflicts))

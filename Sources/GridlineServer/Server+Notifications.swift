@@ -13,7 +13,7 @@ extension Server {
 
     static let maxBacklog = 200
 
-    private func subscribe(_ session: WebSocketSession, _ message: IncomingMessage) throws {
+    private func subscribe(_ session: ClientSession, _ message: IncomingMessage) throws {
         let categories = try message.optionalStringList("categories") ?? []
         let modules = try message.optionalStringList("modules") ?? []
         let priorities = try message.optionalStringList("priorities") ?? []
@@ -36,7 +36,7 @@ extension Server {
             switch result {
             case .success(let records):
                 let unread = records.filter { filter.matches(category: $0.category, module: $0.moduleName, priority: $0.priority.rawValue) }
-                session.send(OutgoingMessage.frame("notifications_subscribed", [
+                session.send(OutgoingMessage("notifications_subscribed", [
                     ("filters", ["categories": .array(categories.map { .string($0) }), "modules": .array(modules.map { .string($0) }),
                                  "priorities": .array(priorities.map { .string($0) })]),
                     ("unread", .array(unread.map(Self.notificationJSON))),
@@ -47,7 +47,7 @@ extension Server {
         })
     }
 
-    private func markRead(_ session: WebSocketSession, _ message: IncomingMessage) throws {
+    private func markRead(_ session: ClientSession, _ message: IncomingMessage) throws {
         let notificationID = try message.string("notification_id", maxLength: 128)
         let user = session.user
         let sessionID = session.id
@@ -64,10 +64,10 @@ extension Server {
                     ("event_type", "notification_read"), ("notification_id", .string(notificationID)), ("user_id", .string(user.id)),
                 ]
                 // Persisted: every connection of the user learns it (the sender's copy is its acknowledgement).
-                session?.send(OutgoingMessage.frame("notification_event", fields, requestID: requestID))
+                session?.send(OutgoingMessage("notification_event", fields, requestID: requestID))
                 if outcome == .marked {
-                    let frame = OutgoingMessage.frame("notification_event", fields)
-                    for id in self.connectionsByUser[user.id] ?? ConnectionList() where id != sessionID { self.sessions[id]?.send(frame) }
+                    let frame = OutgoingMessage("notification_event", fields)
+                    self.sessions.send(frame, toUser: user.id, except: session)
                 }
             case .failure(let error):
                 session?.send(error: self.storeFailure(error, user: user), requestID: requestID)
@@ -87,12 +87,12 @@ extension Server {
 
     /// Sends a stored notification to the user's connections whose filters match; returns how many.
     func deliver(_ record: NotificationRecord, eventType: String) -> Int {
-        let frame = OutgoingMessage.frame("notification_event", [
+        let frame = OutgoingMessage("notification_event", [
             ("event_type", .string(eventType)), ("notification", Self.notificationJSON(record)), ("user_id", .string(record.userId)),
         ])
         var delivered = 0
-        for id in connectionsByUser[record.userId] ?? ConnectionList() {
-            guard let session = sessions[id], let filter = session.collab.notificationFilter,
+        for session in sessions.sessions(of: record.userId) {
+            guard let filter = session.collab.notificationFilter,
                   filter.matches(category: record.category, module: record.moduleName, priority: record.priority.rawValue)
             else { continue }
             if session.send(frame) { delivered += 1 }

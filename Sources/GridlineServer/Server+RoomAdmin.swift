@@ -84,7 +84,7 @@ extension Server {
                 self.directory.removeRoom(roomID)
                 var notified = 0
                 if let room = self.rooms.remove(roomID) {
-                    let frame = OutgoingMessage.frame("room_closed", [("room_id", .string(roomID)), ("reason", "deleted by admin")])
+                    let frame = OutgoingMessage("room_closed", [("room_id", .string(roomID)), ("reason", "deleted by admin")])
                     for member in room.members {
                         member.collab.rooms.remove(roomID)
                         if member.send(frame) { notified += 1 }

@@ -13,11 +13,11 @@ extension Server {
                 throw MessageError(.NOT_IN_ROOM, "not in room '\(roomID)'")
             }
             self.leave(room, session)
-            session.send(OutgoingMessage.frame("room_left", [("room_id", .string(roomID))], requestID: message.requestID))
+            session.send(OutgoingMessage("room_left", [("room_id", .string(roomID))], requestID: message.requestID))
         }
     }
 
-    private func joinRoom(_ session: WebSocketSession, _ message: IncomingMessage) throws {
+    private func joinRoom(_ session: ClientSession, _ message: IncomingMessage) throws {
         let roomID = try message.string("room_id")
         guard let info = directory.rooms[roomID] else { throw MessageError(.ROOM_NOT_FOUND, "room '\(roomID)' does not exist") }
         guard session.user.mayJoin(room: roomID) else {
@@ -28,13 +28,13 @@ extension Server {
         if !room.contains(session) {
             session.collab.rooms.insert(roomID)
             if room.add(session, user: session.user, now: now), let presence = room.presences[session.user.id] {
-                broadcast(OutgoingMessage.frame("user_joined", [
+                broadcast(OutgoingMessage("user_joined", [
                     ("room_id", .string(roomID)), ("user", presence.json(formatTime: Timestamp.iso8601)),
                     ("total_users", JSONValue(room.userCount)),
                 ]), in: room, except: session)
             }
         }
-        session.send(OutgoingMessage.frame("room_state", [
+        session.send(OutgoingMessage("room_state", [
             ("room_id", .string(roomID)),
             ("users", .array(room.orderedPresences.map { $0.json(formatTime: Timestamp.iso8601) })),
             ("active_sheets", .array(info.sheetIDs.map { .string($0) })),
@@ -44,7 +44,7 @@ extension Server {
 
     /// Takes a connection out of a room: typing indicators end, and `user_left` goes out when it
     /// was the user's last connection there.
-    func leave(_ room: LiveRoom<WebSocketSession>, _ session: WebSocketSession) {
+    func leave(_ room: LiveRoom<ClientSession>, _ session: ClientSession) {
         let userID = session.user.id
         session.collab.rooms.remove(room.id)
         let typingCells = room.typing[userID] ?? []
@@ -53,14 +53,14 @@ extension Server {
             cancelTypingTimer(room: room.id, user: userID, cell: cell)
             broadcast(typingStopFrame(room: room.id, user: session.user, cell: cell), in: room, except: nil)
         }
-        broadcast(OutgoingMessage.frame("user_left", [
+        broadcast(OutgoingMessage("user_left", [
             ("room_id", .string(room.id)), ("user_id", .string(userID)), ("total_users", JSONValue(room.userCount)),
         ]), in: room, except: nil)
         rooms.dropIfEmpty(room.id)
     }
 
     /// A closed connection leaves every room it was in.
-    func leaveAllRooms(_ session: WebSocketSession) {
+    func leaveAllRooms(_ session: ClientSession) {
         for roomID in session.collab.rooms.sorted() {
             if let room = rooms[roomID] { leave(room, session) }
         }
@@ -68,7 +68,7 @@ extension Server {
 
     /// Queues one encoded frame to every member but `except`. Droppable frames (cursor, typing)
     /// are skipped for members whose send buffer is backing up.
-    func broadcast(_ chunk: ByteChunk, in room: LiveRoom<WebSocketSession>, except: WebSocketSession?,
+    func broadcast(_ chunk: OutgoingMessage, in room: LiveRoom<ClientSession>, except: ClientSession?,
                    droppable: Bool = false) {
         room.messagesSent += 1
         for member in room.members where member !== except {

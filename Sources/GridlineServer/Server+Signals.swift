@@ -16,7 +16,7 @@ extension Server {
     static let maxMetaBytes = 256
 
     /// The room a signal names, which the connection must have joined.
-    private func joinedRoom(_ session: WebSocketSession, _ message: IncomingMessage) throws -> LiveRoom<WebSocketSession> {
+    private func joinedRoom(_ session: ClientSession, _ message: IncomingMessage) throws -> LiveRoom<ClientSession> {
         let roomID = try message.string("room")
         guard session.collab.rooms.contains(roomID), let room = rooms[roomID] else {
             throw MessageError(.NOT_IN_ROOM, "not in room '\(roomID)'")
@@ -24,13 +24,13 @@ extension Server {
         return room
     }
 
-    private func admitSignal(_ session: WebSocketSession) -> Bool {
+    private func admitSignal(_ session: ClientSession) -> Bool {
         if session.collab.admitSignal(now: loop.now, perSecond: settings.cursorRate) { return true }
         stats.droppedSignals += 1
         return false
     }
 
-    private func cursorMove(_ session: WebSocketSession, _ message: IncomingMessage) throws {
+    private func cursorMove(_ session: ClientSession, _ message: IncomingMessage) throws {
         guard admitSignal(session) else { return }
         let room = try joinedRoom(session, message)
         let x = try message.number("x")
@@ -56,10 +56,10 @@ extension Server {
             ("username", .string(session.user.username)), ("cursor", cursor.json),
         ]
         if let meta { fields.append(("meta", meta)) }
-        broadcast(OutgoingMessage.frame("cursor_moved", fields), in: room, except: session, droppable: true)
+        broadcast(OutgoingMessage("cursor_moved", fields), in: room, except: session, droppable: true)
     }
 
-    private func typing(_ session: WebSocketSession, _ message: IncomingMessage, started: Bool) throws {
+    private func typing(_ session: ClientSession, _ message: IncomingMessage, started: Bool) throws {
         guard admitSignal(session) else { return }
         let room = try joinedRoom(session, message)
         let cell = try message.string("cell_id", maxLength: 16)
@@ -76,7 +76,7 @@ extension Server {
                 self.broadcast(self.typingStopFrame(room: room.id, user: user, cell: cell), in: room, except: nil,
                                droppable: true)
             }
-            broadcast(OutgoingMessage.frame("user_typing_start", [
+            broadcast(OutgoingMessage("user_typing_start", [
                 ("room", .string(room.id)), ("user_id", .string(user.id)), ("username", .string(user.username)),
                 ("cell_id", .string(cell)),
             ]), in: room, except: session, droppable: true)
@@ -93,21 +93,21 @@ extension Server {
         typingTimers.removeValue(forKey: typingKey(room, user, cell))?.cancel()
     }
 
-    func typingStopFrame(room: String, user: User, cell: String) -> ByteChunk {
-        OutgoingMessage.frame("user_typing_stop", [
+    func typingStopFrame(room: String, user: User, cell: String) -> OutgoingMessage {
+        OutgoingMessage("user_typing_stop", [
             ("room", .string(room)), ("user_id", .string(user.id)), ("username", .string(user.username)),
             ("cell_id", .string(cell)),
         ])
     }
 
-    private func statusUpdate(_ session: WebSocketSession, _ message: IncomingMessage) throws {
+    private func statusUpdate(_ session: ClientSession, _ message: IncomingMessage) throws {
         let status = try message.string("status", maxLength: 16)
         guard PresenceStatus.all.contains(status) else { throw MessageError.invalid("status", "must be online, away or busy") }
         let user = session.user
-        let frame = OutgoingMessage.frame("user_status_changed", [("user_id", .string(user.id)), ("status", .string(status))])
+        let frame = OutgoingMessage("user_status_changed", [("user_id", .string(user.id)), ("status", .string(status))])
         // Every room any of the user's connections joined; a connection in two of them hears it once.
         var roomIDs = Set<String>()
-        for id in connectionsByUser[user.id] ?? ConnectionList() { roomIDs.formUnion(sessions[id]?.collab.rooms ?? []) }
+        for session in sessions.sessions(of: user.id) { roomIDs.formUnion(session.collab.rooms) }
         var notified = Set<ObjectIdentifier>()
         for roomID in roomIDs.sorted() {
             guard let room = rooms[roomID] else { continue }

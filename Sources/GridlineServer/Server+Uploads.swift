@@ -21,7 +21,7 @@ extension Server {
 
     // MARK: WebSocket messages
 
-    private func startUpload(_ session: WebSocketSession, _ message: IncomingMessage) throws {
+    private func startUpload(_ session: ClientSession, _ message: IncomingMessage) throws {
         let fileID = try message.optionalString("file_id", maxLength: 64) ?? RandomID.make(prefix: "upl_")
         guard Self.isValidID(fileID) else { throw MessageError.invalid("file_id", "must be 1–64 characters of A–Z, a–z, 0–9, '-', '_' or '.'") }
         let filename = try message.string("filename", maxLength: 255)
@@ -56,7 +56,7 @@ extension Server {
             let session = self.sessions[sessionID]
             switch result {
             case .success(let record):
-                session?.send(OutgoingMessage.frame("file_upload_started", [
+                session?.send(OutgoingMessage("file_upload_started", [
                     ("file_id", .string(record.id)), ("upload_url", .string(Self.uploadURL(record.id))),
                     ("filename", .string(record.filename)), ("file_size", JSONValue(record.declaredSize)),
                 ], requestID: requestID))
@@ -71,11 +71,11 @@ extension Server {
     }
 
     /// The uploader's connections and the upload's room, each connection once.
-    func sendUploadEvent(_ frame: ByteChunk, user: String, room: String?, except: WebSocketSession? = nil) {
+    func sendUploadEvent(_ frame: OutgoingMessage, user: String, room: String?, except: ClientSession? = nil) {
         var reached = Set<ObjectIdentifier>()
         if let except { reached.insert(ObjectIdentifier(except)) }
-        for id in connectionsByUser[user] ?? ConnectionList() {
-            if let session = sessions[id], reached.insert(ObjectIdentifier(session)).inserted { session.send(frame) }
+        for session in sessions.sessions(of: user) where reached.insert(ObjectIdentifier(session)).inserted {
+            session.send(frame)
         }
         if let room, let live = rooms[room] {
             for member in live.members where reached.insert(ObjectIdentifier(member)).inserted { member.send(frame) }
@@ -83,8 +83,8 @@ extension Server {
     }
 
     /// Looks up an upload the sender owns, then runs `body` on the loop with it.
-    private func withOwnUpload(_ session: WebSocketSession, _ message: IncomingMessage,
-                               _ body: @escaping (WebSocketSession, UploadRecord) -> Void) throws {
+    private func withOwnUpload(_ session: ClientSession, _ message: IncomingMessage,
+                               _ body: @escaping (ClientSession, UploadRecord) -> Void) throws {
         let fileID = try message.string("file_id", maxLength: 64)
         let user = session.user
         let sessionID = session.id
@@ -103,7 +103,7 @@ extension Server {
         })
     }
 
-    private func clientReportedProgress(_ session: WebSocketSession, _ message: IncomingMessage) throws {
+    private func clientReportedProgress(_ session: ClientSession, _ message: IncomingMessage) throws {
         let bytes = try message.integer("bytes_uploaded", in: 0...Int64.max)
         let total = try message.integer("total_bytes", in: 0...Int64.max)
         guard bytes <= total else { throw MessageError.invalid("bytes_uploaded", "must not exceed total_bytes") }
@@ -116,14 +116,14 @@ extension Server {
         try withOwnUpload(session, message) { [unowned self] session, record in
             let fileID = record.id
             self.store.writer.submit({ db in try UploadStore.recordProgress(db, id: fileID, bytesReceived: bytes) }, completion: { _ in })
-            self.sendUploadEvent(OutgoingMessage.frame("file_upload_progress", [
+            self.sendUploadEvent(OutgoingMessage("file_upload_progress", [
                 ("file_id", .string(fileID)), ("bytes_uploaded", JSONValue(bytes)), ("total_bytes", JSONValue(total)),
                 ("percentage", .number(percentage)), ("user_id", .string(record.userId)),
             ]), user: record.userId, room: record.roomId, except: session)
         }
     }
 
-    private func clientReportedComplete(_ session: WebSocketSession, _ message: IncomingMessage) throws {
+    private func clientReportedComplete(_ session: ClientSession, _ message: IncomingMessage) throws {
         let url = try message.optionalString("url", maxLength: 2048)
         try withOwnUpload(session, message) { [unowned self] session, record in
             let fileID = record.id
@@ -136,7 +136,7 @@ extension Server {
             }
             let link: JSONValue = record.status == .complete && record.storedName?.isEmpty == false
                 ? .string(Self.uploadURL(fileID)) : JSONValue(url)
-            self.sendUploadEvent(OutgoingMessage.frame("file_upload_complete", [
+            self.sendUploadEvent(OutgoingMessage("file_upload_complete", [
                 ("file_id", .string(fileID)), ("filename", .string(record.filename)), ("url", link),
                 ("user_id", .string(record.userId)),
             ]), user: record.userId, room: record.roomId, except: session)
@@ -205,7 +205,7 @@ extension Server {
         let fileID = sink.fileID
         let received = sink.received
         store.writer.submit({ db in try UploadStore.recordProgress(db, id: fileID, bytesReceived: received) }, completion: { _ in })
-        sendUploadEvent(OutgoingMessage.frame("file_upload_progress", [
+        sendUploadEvent(OutgoingMessage("file_upload_progress", [
             ("file_id", .string(fileID)), ("bytes_uploaded", JSONValue(received)), ("total_bytes", JSONValue(sink.declaredSize)),
             ("percentage", .number(percent)), ("user_id", .string(sink.user)),
         ]), user: sink.user, room: sink.room)
@@ -234,7 +234,7 @@ extension Server {
                 return respond(.jsonError(status: 500, code: "INTERNAL_ERROR", text: "could not store the upload"))
             }
             let url = Self.uploadURL(fileID)
-            self.sendUploadEvent(OutgoingMessage.frame("file_upload_complete", [
+            self.sendUploadEvent(OutgoingMessage("file_upload_complete", [
                 ("file_id", .string(fileID)), ("filename", .string(sink.filename)), ("url", .string(url)),
                 ("user_id", .string(sink.user)), ("size", JSONValue(size)),
             ]), user: sink.user, room: sink.room)

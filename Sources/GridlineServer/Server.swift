@@ -18,17 +18,15 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
     var admission: Admission
     var stats = ServerStats()
     var httpSessions: [UInt64: HTTPSession] = [:]
-    var sessions: [UInt64: WebSocketSession] = [:]
+    let sessions = SessionRegistry()
     /// Message type → handler; one lookup per message finds the handler, its rate-limit
     /// class and its counter.
     var routes: [String: MessageRoute] = [:]
     var unknownMessages: UInt64 = 0
-    /// Each user's open WebSocket connections, oldest first (SPEC §1 per-user limit).
-    var connectionsByUser: [String: ConnectionList] = [:]
     var writeLimiter: WriteRateLimiter
     var connectLimiter: ConnectRateLimiter
     var directory = RoomDirectory()
-    let rooms = RoomRegistry<WebSocketSession>()
+    let rooms = RoomRegistry<ClientSession>()
     var typingTimers: [String: TimerHandle] = [:]
     /// Loop-thread closures waiting for another thread's answer (see `onLoop`).
     var pendingCallbacks: [UInt64: Any] = [:]
@@ -48,7 +46,7 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
     private var signalSources: [DispatchSourceSignal] = []
 
     /// Handlers throw `MessageError` (typed throws in stored closures crashes the 6.3 compiler).
-    typealias MessageHandler = (WebSocketSession, IncomingMessage) throws -> Void
+    typealias MessageHandler = (ClientSession, IncomingMessage) throws -> Void
 
     public init(settings: Settings, secret: [UInt8], store: Store) throws {
         self.settings = settings
@@ -134,7 +132,7 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
         log(.info, "shutdown", [("reason", .string(reason)), ("connections", JSONValue(loop.connectionCount))])
         loop.closeListeners()
         for session in httpSessions.values where !session.connection.isClosing { session.connection.closeAfterWriting() }
-        closeInBatches(Array(sessions.keys))
+        closeInBatches(sessions.ids)
         waitForConnectionsToClose(deadline: loop.now + 5_000_000_000)
     }
 
@@ -196,7 +194,7 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
         loop.schedule(after: max(0.05, min(1, settings.pingInterval / 2))) { [unowned self] in
             let now = self.loop.now
             for session in self.httpSessions.values { session.checkDeadline(now: now) }
-            for session in self.sessions.values { session.heartbeat(now: now) }
+            for session in self.sessions.all { session.transport.heartbeat(now: now) }
             self.scheduleSweep()
         }
     }
@@ -244,33 +242,41 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
         httpSessions[connection.id] = nil
         connection.write(WebSocketHandshake.responseHead(
             accept: WebSocketHandshake.acceptValue(forKey: handshake.key), subprotocol: admitted.subprotocol))
-        let session = WebSocketSession(connection: connection, user: admitted.user, server: self)
-        connection.delegate = session
-        sessions[connection.id] = session
+        let channel = WebSocketChannel(connection: connection, loop: loop, maxMessageBytes: settings.maxMessageBytes,
+                                       heartbeat: (settings.pingInterval, settings.pingTimeout))
+        let session = ClientSession(id: connection.id, user: admitted.user, peer: request.peer, server: self)
+        let transport = RawWebSocketTransport(channel: channel, session: session)
+        channel.handler = transport
+        session.attach(transport)
+        connection.delegate = channel
+        open(session)
+        return true
+    }
+
+    /// A session whose transport is ready: greeted, counted, and held to the connect rate and
+    /// the per-user connection limit (SPEC §1), whichever transport carries it.
+    func open(_ session: ClientSession) {
         stats.websocketsOpened += 1
-        log(.info, "connected", connection: connection.id, user: admitted.user.id, [("peer", .string(request.peer))])
-        session.send(OutgoingMessage.frame("connection_established", [
-            ("connection_id", .string(ConnectionIDs.format(connection.id))),
-            ("user", ["user_id": .string(admitted.user.id), "username": .string(admitted.user.username),
-                      "role": .string(admitted.user.role.rawValue)]),
+        log(.info, "connected", connection: session.id, user: session.user.id,
+            [("peer", .string(session.peer)), ("transport", .string(session.transportName))])
+        let user = session.user
+        session.send(OutgoingMessage("connection_established", [
+            ("connection_id", .string(ConnectionIDs.format(session.id))),
+            ("user", ["user_id": .string(user.id), "username": .string(user.username), "role": .string(user.role.rawValue)]),
             ("heartbeat_interval", JSONValue(Int(settings.pingInterval * 1000))),
             ("limits", limits),
         ]))
-        if !connectLimiter.admit(address: request.peer, now: loop.now) {
+        if !connectLimiter.admit(address: session.peer, now: loop.now) {
             // Accepted, then closed: browsers surface 1013 as "try again" (SPEC §1).
             stats.rateLimitEvents += 1
-            log(.warn, "connect_rate_exceeded", connection: connection.id, user: admitted.user.id,
-                [("peer", .string(request.peer))])
+            log(.warn, "connect_rate_exceeded", connection: session.id, user: user.id, [("peer", .string(session.peer))])
+            sessions.add(session, limit: .max)
             session.close(code: CloseCode.tryAgainLater, reason: "Try again later")
-            return true
+            return
         }
-        var userConnections = connectionsByUser.removeValue(forKey: admitted.user.id) ?? ConnectionList()
-        userConnections.append(connection.id)
-        while userConnections.count > settings.maxConnectionsPerUser, let oldest = userConnections.removeOldest() {
-            sessions[oldest]?.close(code: CloseCode.policyViolation, reason: "superseded by a newer connection")
+        for oldest in sessions.add(session, limit: settings.maxConnectionsPerUser) {
+            oldest.close(code: CloseCode.policyViolation, reason: "superseded by a newer connection")
         }
-        connectionsByUser[admitted.user.id] = userConnections
-        return true
     }
 
     static func limitsObject(_ settings: Settings) -> JSONValue {
@@ -285,25 +291,22 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
     }
 
     /// A close handshake started: the user leaves its rooms at once (a dead peer won't answer).
-    func sessionClosing(_ session: WebSocketSession) {
+    func sessionClosing(_ session: ClientSession) {
         leaveAllRooms(session)
     }
 
-    func sessionClosed(_ session: WebSocketSession) {
-        sessions[session.id] = nil
+    func sessionClosed(_ session: ClientSession) {
+        sessions.remove(session)
         leaveAllRooms(session)
-        if var userConnections = connectionsByUser.removeValue(forKey: session.user.id) {
-            userConnections.remove(session.id)
-            if !userConnections.isEmpty { connectionsByUser[session.user.id] = userConnections }
-        }
         log(.info, "closed", connection: session.id, user: session.user.id,
-            [("code", JSONValue(Int(session.closeCode))), ("reason", .string(session.closeReason))])
+            [("code", JSONValue(Int(session.closeCode))), ("reason", .string(session.closeReason)),
+             ("transport", .string(session.transportName))])
     }
 
     // MARK: Messages
 
     /// Parses one text message and runs its handler; any refusal becomes an `error` frame.
-    func dispatch(_ payload: [UInt8], from session: WebSocketSession) {
+    func dispatch(_ payload: [UInt8], from session: ClientSession) {
         var requestID: String?
         do {
             let message = try IncomingMessage.parse(payload)
@@ -342,7 +345,7 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
         "file_upload_complete", "notification_read", "join_room",
     ]
 
-    private func checkWriteRate(_ session: WebSocketSession) throws(MessageError) {
+    private func checkWriteRate(_ session: ClientSession) throws(MessageError) {
         switch writeLimiter.check(user: session.user.id, now: loop.now) {
         case .allowed:
             return
@@ -370,7 +373,7 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
         assert(Self.writeMessageTypes.isSubset(of: routes.keys), "every rate-limited type has a handler")
         registerSignalHandlers()
         on("ping") { session, message in
-            session.send(OutgoingMessage.frame("pong", [], requestID: message.requestID))
+            session.send(OutgoingMessage("pong", [], requestID: message.requestID))
         }
     }
 }
