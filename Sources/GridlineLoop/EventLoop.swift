@@ -125,6 +125,13 @@ public final class EventLoop: @unchecked Sendable {  // loop-thread state except
         }
     }
 
+    /// An id from the connections' own sequence, for sessions that outlive any one connection
+    /// (Engine.IO long-polling), so the two kinds never collide.
+    public func makeConnectionID() -> UInt64 {
+        defer { nextConnectionID += 1 }
+        return nextConnectionID
+    }
+
     /// Every open connection, for sweeps (heartbeats, shutdown).
     public var connections: [Connection] { connectionsByFD.compactMap { $0 } }
 

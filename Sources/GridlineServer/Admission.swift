@@ -49,8 +49,14 @@ struct Admission {
         return text
     }
 
+    /// No Origin (a non-browser client) is admitted; a browser's must be on the list (SPEC §2).
+    func isAllowed(origin: String?) -> Bool {
+        guard let origin else { return true }
+        return allowAllOrigins || allowedOrigins.contains(Self.normalizeOrigin(origin))
+    }
+
     func admit(head: HTTPRequestHead, handshake: HandshakeRequest, peer: String) -> Result<Admitted, AdmissionRefusal> {
-        if let origin = handshake.origin, !allowAllOrigins, !allowedOrigins.contains(Self.normalizeOrigin(origin)) {
+        if let origin = handshake.origin, !isAllowed(origin: origin) {
             return .failure(AdmissionRefusal(status: 403, code: .PERMISSION_DENIED, text: "origin not allowed",
                                              logReason: "origin \(origin.prefix(200)) not allowed"))
         }
