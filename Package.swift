@@ -20,6 +20,7 @@ let package = Package(
         .target(name: "GridlineStore", dependencies: ["CGridlineSystem"]),
         .target(name: "GridlineCollab", dependencies: ["GridlineJSON"]),
         .target(name: "GridlineFormula"),
+        .target(name: "GridlineEngineIO"),
         .target(
             name: "GridlineServer",
             dependencies: [
@@ -41,6 +42,7 @@ let package = Package(
         .testTarget(name: "GridlineStoreTests", dependencies: ["GridlineStore"]),
         .testTarget(name: "GridlineCollabTests", dependencies: ["GridlineCollab"]),
         .testTarget(name: "GridlineFormulaTests", dependencies: ["GridlineFormula"]),
+        .testTarget(name: "GridlineEngineIOTests", dependencies: ["GridlineEngineIO"]),
         .testTarget(name: "GridlineBenchTests", dependencies: ["GridlineBench"]),
         .testTarget(
             name: "EndToEndTests",
