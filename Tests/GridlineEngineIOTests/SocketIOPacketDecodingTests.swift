@@ -160,4 +160,14 @@ final class SocketIOPacketDecodingTests: XCTestCase {
         XCTAssertEqual(packet.firstArgument?.startIndex, 7)
         XCTAssertEqual(packet.firstArgument.map { text($0) }, #"{"k":1}"#)
     }
+
+    func testLargeArgumentIsBoundedWithoutCopying() throws {
+        var wire = bytes(#"2["cells",["#)
+        for number in 0..<200_000 { wire += bytes(number == 0 ? #""c\"0""# : #",{"v":"\u00e9\#(number)"}"#) }
+        wire += bytes("]]")
+        let packet = try SocketIOPacket.decode(wire)
+        XCTAssertEqual(packet.eventName, "cells")
+        XCTAssertEqual(packet.firstArgument?.startIndex, 10)
+        XCTAssertEqual(packet.firstArgument?.endIndex, wire.count - 1)
+    }
 }
