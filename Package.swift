@@ -25,7 +25,7 @@ let package = Package(
             name: "GridlineServer",
             dependencies: [
                 "GridlineCrypto", "GridlineJSON", "GridlineHTTP", "GridlineWebSocket",
-                "GridlineLoop", "GridlineStore", "GridlineCollab",
+                "GridlineLoop", "GridlineStore", "GridlineCollab", "GridlineEngineIO",
             ]
         ),
         .target(

@@ -92,8 +92,8 @@ final class ClientSession {
         guard !isClosing else { return }
         server.log(.info, "closing", connection: id, user: user.id,
                    [("code", JSONValue(Int(code))), ("reason", .string(reason)), ("by", "server")])
-        transport.close(code: code, reason: reason, grace: grace)
         transportClosing(code: code, reason: reason)
+        transport.close(code: code, reason: reason, grace: grace)
     }
 
     /// The session is over for everyone else now, not when the peer gets round to answering.

@@ -20,6 +20,10 @@ final class HTTPSession: ConnectionDelegate {
     private var sink: UploadSink?
     /// A file being sent as a response body, while one is.
     private var download: Int32 = -1
+    /// The request is for Engine.IO (`/socket.io/`), which routes itself.
+    private var isEngineIO = false
+    /// Told when the connection closes while a long-poll holds its response.
+    var onClose: (() -> Void)?
     /// Loop-clock deadline for the current phase (waiting for a head, or idle keep-alive); 0 = none.
     private(set) var deadline: UInt64
 
@@ -88,6 +92,17 @@ final class HTTPSession: ConnectionDelegate {
         deadline = requestHead.hasBody ? server.loop.now + UInt64(server.settings.idleTimeout * 1e9) : 0
         head = requestHead
         body = []
+        isEngineIO = requestHead.path == EngineIOService.path
+        if isEngineIO {
+            endpoint = nil
+            params = [:]
+            // maxPayload (SPEC §12): a longer POST gets 413 and leaves the session as it was.
+            parser.maxBodyBytes = Int64(server.settings.maxMessageBytes)
+            if requestHead.expectsContinue, (requestHead.contentLength ?? 0) <= parser.maxBodyBytes ?? 0 {
+                connection.write(HTTPResponse.continueBytes)
+            }
+            return
+        }
         switch server.restRouter.match(method: requestHead.method, path: requestHead.path) {
         case .found(let found, let foundParams):
             endpoint = found
@@ -178,6 +193,9 @@ final class HTTPSession: ConnectionDelegate {
             return server.upgrade(self, request: request)
         }
         awaitingResponse = true
+        if isEngineIO {
+            return server.engineIO.handle(request, http: self)
+        }
         if let sink {
             self.sink = nil
             server.finishUpload(sink) { [weak self] response in self?.finish(response, keepAlive: requestHead.keepAlive) }
@@ -204,7 +222,21 @@ final class HTTPSession: ConnectionDelegate {
         responseFinished(keepAlive: keepAlive)
     }
 
+    /// Writes a response whose body is `chunks` back to back (a long-poll's packets, shared with
+    /// other recipients), without copying them into one buffer.
+    func finish(head response: HTTPResponse, chunks: [ByteChunk], keepAlive: Bool) {
+        guard !connection.isClosed else { return }
+        var response = response
+        if !keepAlive { response.headers.set("Connection", "close") }
+        var bytes: [UInt8] = []
+        response.serializeHead(contentLength: Int64(chunks.reduce(0) { $0 + $1.count }), into: &bytes)
+        connection.write(bytes)
+        for chunk in chunks { connection.write(chunk) }
+        responseFinished(keepAlive: keepAlive)
+    }
+
     private func responseFinished(keepAlive: Bool) {
+        onClose = nil
         awaitingResponse = false
         if !keepAlive {
             connection.closeAfterWriting()
@@ -230,6 +262,10 @@ final class HTTPSession: ConnectionDelegate {
     }
 
     func connectionDidClose(_ connection: Connection) {
+        if let onClose {
+            self.onClose = nil
+            onClose()
+        }
         if let sink {
             self.sink = nil
             server.abortUpload(sink)

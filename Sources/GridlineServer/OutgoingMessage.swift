@@ -1,3 +1,4 @@
+import GridlineEngineIO
 import GridlineJSON
 import GridlineLoop
 import GridlineWebSocket
@@ -6,6 +7,10 @@ import GridlineWebSocket
 enum WireFormat {
     /// An RFC 6455 text frame holding the JSON object (`/api/v1/ws`).
     case webSocketText
+    /// A Socket.IO event as one Engine.IO packet, `42["type",{…},"offset"]`, for a long-poll body.
+    case socketIOPacket
+    /// The same packet in an RFC 6455 text frame.
+    case socketIOFrame
 }
 
 /// A server message (SPEC §4: a `type`, the fields, `request_id` when answering one, and a
@@ -16,12 +21,22 @@ final class OutgoingMessage {
     let type: String
     let requestID: String?
     let json: [UInt8]
+    /// Where the message stands in the server's order of messages: the offset a Socket.IO
+    /// client hands back to recover what it missed (SPEC §12).
+    let offset: UInt64
     private var webSocketText: ByteChunk?
+    private var socketIOPacket: ByteChunk?
+    private var socketIOFrame: ByteChunk?
+
+    /// Loop thread only, like every message.
+    nonisolated(unsafe) private static var nextOffset: UInt64 = 1
 
     init(type: String, json: [UInt8], requestID: String? = nil) {
         self.type = type
         self.json = json
         self.requestID = requestID
+        offset = Self.nextOffset
+        Self.nextOffset += 1
     }
 
     convenience init(_ type: String, _ fields: [(String, JSONValue)], requestID: String? = nil) {
@@ -51,6 +66,34 @@ final class OutgoingMessage {
             let chunk = ByteChunk(bytes)
             webSocketText = chunk
             return chunk
+        case .socketIOPacket:
+            if let socketIOPacket { return socketIOPacket }
+            let chunk = ByteChunk(socketIOEvent())
+            socketIOPacket = chunk
+            return chunk
+        case .socketIOFrame:
+            if let socketIOFrame { return socketIOFrame }
+            var bytes: [UInt8] = []
+            FrameEncoder.encode(opcode: .text, payload: socketIOEvent(), into: &bytes)
+            let chunk = ByteChunk(bytes)
+            socketIOFrame = chunk
+            return chunk
         }
+    }
+
+    /// Events are named by their `type`, with the whole message as the argument (SPEC §12).
+    private func socketIOEvent() -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(json.count + type.utf8.count + 32)
+        SocketIOPacket.encodeEvent(name: type, argumentJSON: json, offset: String(offset), into: &bytes)
+        return bytes
+    }
+
+    /// `43<id>[{…}]`: the message as the answer to a client's event that asked for one.
+    func socketIOAck(_ ackID: UInt64) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(json.count + 24)
+        SocketIOPacket.encodeAck(id: ackID, argumentJSON: json, into: &bytes)
+        return bytes
     }
 }

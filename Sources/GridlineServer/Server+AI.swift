@@ -163,7 +163,8 @@ extension Server {
     /// Sends one frame to every open connection of a user.
     @discardableResult
     func sendToUser(_ userID: String, _ message: OutgoingMessage) -> Int {
-        sessions.send(message, toUser: userID)
+        if !engineIO.recovery.isEmpty { engineIO.recovery.record(message, user: userID) }
+        return sessions.send(message, toUser: userID)
     }
 
     /// `GET /api/v1/ai/jobs/{request_id}`: the caller's job, e.g. after a reconnect.

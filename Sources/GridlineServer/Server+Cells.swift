@@ -153,6 +153,7 @@ extension Server {
             }
         }
         if !writerReached { writer?.send(frame) }
+        if !engineIO.recovery.isEmpty { engineIO.recovery.record(frame, room: sheet.roomID) }
     }
 
     func storeFailure(_ error: Error, user: User) -> MessageError {

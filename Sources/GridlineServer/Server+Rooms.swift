@@ -23,23 +23,42 @@ extension Server {
         guard session.user.mayJoin(room: roomID) else {
             throw MessageError(.PERMISSION_DENIED, "your token does not allow room '\(roomID)'")
         }
-        let now = Timestamp.nowMilliseconds()
-        let room = rooms.roomForJoin(roomID, now: now)
-        if !room.contains(session) {
-            session.collab.rooms.insert(roomID)
-            if room.add(session, user: session.user, now: now), let presence = room.presences[session.user.id] {
-                broadcast(OutgoingMessage("user_joined", [
-                    ("room_id", .string(roomID)), ("user", presence.json(formatTime: Timestamp.iso8601)),
-                    ("total_users", JSONValue(room.userCount)),
-                ]), in: room, except: session)
-            }
-        }
+        let room = enter(roomID, session)
         session.send(OutgoingMessage("room_state", [
             ("room_id", .string(roomID)),
             ("users", .array(room.orderedPresences.map { $0.json(formatTime: Timestamp.iso8601) })),
             ("active_sheets", .array(info.sheetIDs.map { .string($0) })),
             ("total_users", JSONValue(room.userCount)),
         ], requestID: message.requestID))
+    }
+
+    /// Puts a connection in a room; `user_joined` goes to the others when it is the user's first
+    /// connection there.
+    @discardableResult
+    func enter(_ roomID: String, _ session: ClientSession) -> LiveRoom<ClientSession> {
+        let now = Timestamp.nowMilliseconds()
+        let room = rooms.roomForJoin(roomID, now: now)
+        guard !room.contains(session) else { return room }
+        session.collab.rooms.insert(roomID)
+        if room.add(session, user: session.user, now: now), let presence = room.presences[session.user.id] {
+            broadcast(OutgoingMessage("user_joined", [
+                ("room_id", .string(roomID)), ("user", presence.json(formatTime: Timestamp.iso8601)),
+                ("total_users", JSONValue(room.userCount)),
+            ]), in: room, except: session)
+        }
+        return room
+    }
+
+    /// A recovered Socket.IO session (SPEC §12): back in the rooms it had (those that still
+    /// exist and that its token still allows), then every message it missed, in order.
+    func restore(_ recovered: RecoveredSocket, into session: ClientSession) {
+        for roomID in recovered.rooms where directory.rooms[roomID] != nil && session.user.mayJoin(room: roomID) {
+            enter(roomID, session)
+        }
+        session.collab.notificationFilter = recovered.notificationFilter
+        log(.info, "recovered", connection: session.id, user: session.user.id,
+            [("rooms", JSONValue(recovered.rooms.count)), ("missed", JSONValue(recovered.missed.count))])
+        for message in recovered.missed { session.send(message, as: .reply) }
     }
 
     /// Takes a connection out of a room: typing indicators end, and `user_left` goes out when it
@@ -74,5 +93,6 @@ extension Server {
         for member in room.members where member !== except {
             member.send(chunk, droppable: droppable)
         }
+        if !droppable, !engineIO.recovery.isEmpty { engineIO.recovery.record(chunk, room: room.id) }
     }
 }

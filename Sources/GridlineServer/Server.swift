@@ -26,6 +26,8 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
     var writeLimiter: WriteRateLimiter
     var connectLimiter: ConnectRateLimiter
     var directory = RoomDirectory()
+    /// `/socket.io/`: Engine.IO sessions and Socket.IO recovery (SPEC §12).
+    lazy var engineIO = EngineIOService(server: self)
     let rooms = RoomRegistry<ClientSession>()
     var typingTimers: [String: TimerHandle] = [:]
     /// Loop-thread closures waiting for another thread's answer (see `onLoop`).
@@ -132,6 +134,7 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
         log(.info, "shutdown", [("reason", .string(reason)), ("connections", JSONValue(loop.connectionCount))])
         loop.closeListeners()
         for session in httpSessions.values where !session.connection.isClosing { session.connection.closeAfterWriting() }
+        engineIO.closeUnconnected()
         closeInBatches(sessions.ids)
         waitForConnectionsToClose(deadline: loop.now + 5_000_000_000)
     }
@@ -195,6 +198,7 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
             let now = self.loop.now
             for session in self.httpSessions.values { session.checkDeadline(now: now) }
             for session in self.sessions.all { session.transport.heartbeat(now: now) }
+            self.engineIO.sweep(now: now)
             self.scheduleSweep()
         }
     }
@@ -307,10 +311,19 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
 
     /// Parses one text message and runs its handler; any refusal becomes an `error` frame.
     func dispatch(_ payload: [UInt8], from session: ClientSession) {
-        var requestID: String?
+        let message: IncomingMessage
         do {
-            let message = try IncomingMessage.parse(payload)
-            requestID = message.requestID
+            message = try IncomingMessage.parse(payload)
+        } catch {
+            return session.send(error: error, requestID: error.requestID)
+        }
+        dispatch(message, from: session)
+    }
+
+    /// Runs a message's handler, whichever transport brought it.
+    func dispatch(_ message: IncomingMessage, from session: ClientSession) {
+        let requestID = message.requestID
+        do {
             stats.messagesIn += 1
             guard let route = routes[message.type] else {
                 unknownMessages += 1
