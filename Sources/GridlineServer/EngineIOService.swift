@@ -53,6 +53,10 @@ final class EngineIOService {
             refuse(http, .sessionIDUnknown, origin: origin)
             return false
         }
+        guard mayUse(session, head) else {
+            refuse(http, .forbidden, origin: origin)
+            return false
+        }
         do {
             try query.validate(sessionTransport: session.isWebSocket ? .websocket : .polling, isUpgrade: isUpgrade)
         } catch {
@@ -105,6 +109,15 @@ final class EngineIOService {
             session.sendOpen()
             return true
         }
+    }
+
+    /// A request that carries a token must carry its session's user's: a sid is not enough to
+    /// act for another user who happens to know it.
+    private func mayUse(_ session: EngineIOSession, _ head: HTTPRequestHead) -> Bool {
+        guard let token = HTTPQuery.value("token", in: head.query) ?? Admission.bearerToken(head.headers) else { return true }
+        guard case .success(let user) = server.admission.authenticate(token) else { return false }
+        guard let owner = session.socket.session?.user else { return true }
+        return owner.id == user.id
     }
 
     /// Completes an RFC 6455 handshake on `/socket.io/`; nil after writing the refusal.
