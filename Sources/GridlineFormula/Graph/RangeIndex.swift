@@ -106,8 +106,11 @@ struct RangeIndex {
         }
     }
 
-    /// Appends the id of every stored rectangle that contains `cell`, each once.
+    /// Appends the id of every stored rectangle that contains `cell`, each once, in id order
+    /// (sets iterate in a per-process random order, and plans should not).
     func collect(containing cell: SheetCell, into out: inout [Int32]) {
+        let start = out.count
+        defer { if out.count - start > 1 { out[start...].sort() } }
         let column = cell.column
         guard count > 0, column >= 1, column <= SheetLimits.maxColumn, cell.row >= 1, cell.row <= SheetLimits.maxRow else { return }
         let band = Int((column - 1) >> Self.bandShift)

@@ -13,6 +13,11 @@ public struct Recalculation: Sendable {
         public var cell: SheetCell
         /// The cell is on a circular reference: its value is `#CYCLE!`, not its formula's.
         public var isOnCycle: Bool
+
+        public init(cell: SheetCell, isOnCycle: Bool) {
+            self.cell = cell
+            self.isOnCycle = isOnCycle
+        }
     }
 
     private let schedule: RecalcSchedule
