@@ -50,16 +50,20 @@ final class GraphPerformanceTests: XCTestCase {
         XCTAssertEqual(outside.order, [])
     }
 
-    func testHundredThousandRunningTotalsFindTheirRanges() {
+    func testRunningTotalsFindTheirRanges() {
+        #if DEBUG
+        let count: Int32 = 20_000  // the unoptimised build is ~10x slower; release runs the full size
+        #else
         let count: Int32 = 100_000
+        #endif
         var graph = DependencyGraph()
-        milliseconds("build 100,000 running totals B(n) = SUM(A1:An)") {
+        milliseconds("build \(count) running totals B(n) = SUM(A1:An)") {
             for row in 1...count {
                 graph.setFormula(at: SheetCell(column: 2, row: row), cells: [], ranges: [SheetRect(top: 1, left: 1, bottom: row, right: 1)])
             }
         }
-        let plan = milliseconds("plan a write at A99990") { graph.plan(changed: [SheetCell(column: 1, row: 99_990)]) }
-        XCTAssertEqual(Set(plan.order), Set((99_990...count).map { SheetCell(column: 2, row: $0) }))
+        let plan = milliseconds("plan a write 10 rows from the end") { graph.plan(changed: [SheetCell(column: 1, row: count - 10)]) }
+        XCTAssertEqual(Set(plan.order), Set((count - 10...count).map { SheetCell(column: 2, row: $0) }))
         milliseconds("remove them all") {
             for row in 1...count { graph.removeFormula(at: SheetCell(column: 2, row: row)) }
         }
