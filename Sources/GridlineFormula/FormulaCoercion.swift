@@ -3,7 +3,7 @@ import Foundation
 /// How values convert where an operator or function needs a number, text or truth value,
 /// as in LibreOffice Calc: empty is 0 or "", booleans are 1 and 0 (also as text: LibreOffice
 /// has no separate boolean type), text converts to a number only when it is unambiguously
-/// one ("5", " 1e3 "), errors propagate.
+/// one ("5", " 1e3 ", "1,000", and "TRUE"/"FALSE" as 1/0), errors propagate.
 enum FormulaCoercion {
     @inline(__always) static func number(_ value: FormulaValue) throws(FormulaError) -> Double {
         switch value {
@@ -36,19 +36,22 @@ enum FormulaCoercion {
         case .empty: return false
         case .error(let e): throw e
         case .text(let s):
-            switch s.uppercased() {
-            case "TRUE": return true
-            case "FALSE": return false
-            default:
-                guard let n = parseNumber(s) else { throw .value }
-                return n != 0
-            }
+            guard let n = parseNumber(s) else { throw .value }
+            return n != 0
         }
     }
 
     /// A number written as text: optional spaces and sign, digits with at most one point, an
     /// optional exponent. Nothing else (no "inf", no thousands separators, no "").
     static func parseNumber(_ text: String) -> Double? {
+        if text.count == 4 || text.count == 5 {
+            switch text.uppercased() {
+            case "TRUE": return 1
+            case "FALSE": return 0
+            default: break
+            }
+        }
+        if text.contains(",") { return parseGroupedNumber(text) }
         var bytes = Substring(text).utf8[...]
         while bytes.first == 0x20 { bytes = bytes.dropFirst() }
         while bytes.last == 0x20 { bytes = bytes.dropLast() }
@@ -75,6 +78,19 @@ enum FormulaCoercion {
         }
         guard let n = Double(String(Substring(bytes))), n.isFinite else { return nil }
         return n
+    }
+
+    /// "1,000" or "-12,345.5": commas between groups of three digits, as LibreOffice's
+    /// en-US input accepts.
+    private static func parseGroupedNumber(_ text: String) -> Double? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let unsigned = trimmed.hasPrefix("-") || trimmed.hasPrefix("+") ? trimmed.dropFirst() : Substring(trimmed)
+        let integerPart = unsigned.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)[0]
+        let groups = integerPart.split(separator: ",", omittingEmptySubsequences: false)
+        guard groups.count > 1, (1...3).contains(groups[0].count), groups.dropFirst().allSatisfy({ $0.count == 3 }),
+            groups.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) })
+        else { return nil }
+        return parseNumber(trimmed.replacingOccurrences(of: ",", with: ""))
     }
 
     /// LibreOffice's ordering: empty meets a number as 0 and text as ""; numbers (booleans

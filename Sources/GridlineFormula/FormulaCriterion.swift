@@ -74,11 +74,24 @@ struct FormulaCriterion {
             }
             return hit ?? (op == .notEqual)
         case .text(let t):
+            // LibreOffice matches text criteria against numbers as they read (`?` matches 7).
+            if op == .equal || op == .notEqual, let shown = Self.shownText(value) {
+                if let pattern { return (op == .equal) == Self.glob(pattern, Array(shown.lowercased())) }
+                return test(FormulaCoercion.compareText(shown, t))
+            }
             if case .text(let s) = value {
                 if let pattern { return (op == .equal) == Self.glob(pattern, Array(s.lowercased())) }
                 return test(FormulaCoercion.compareText(s, t))
             }
             return op == .notEqual
+        }
+    }
+
+    private static func shownText(_ value: FormulaValue) -> String? {
+        switch value {
+        case .number(let n): return FormulaNumberFormat.general(n)
+        case .boolean(let b): return b ? "1" : "0"
+        default: return nil
         }
     }
 

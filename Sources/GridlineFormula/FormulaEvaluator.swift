@@ -102,11 +102,41 @@ public struct FormulaEvaluator {
         return .error(.value)
     }
 
+    /// Left to right; as in LibreOffice, an error computed by an operand (`NA()`, `1/0`) wins
+    /// over an error read from a cell or raised by converting text, whichever side it is on,
+    /// and any error on the right wins over computed text on the left that is not a number.
     private func evaluateChain(_ first: FormulaNode, _ links: [FormulaChainLink]) -> FormulaValue {
         var left = value(first)
+        var leftIsComputedError = left.error != nil && !first.isReference
+        var leftIsComputedText = !first.isReference
         for link in links {
-            left = FormulaOperators.apply(link.op, left, value(link.operand))
+            let right = value(link.operand)
+            if !leftIsComputedError, let error = right.error {
+                if !link.operand.isReference || (leftIsComputedText && Self.failsAsNumber(left, link.op)) {
+                    left = .error(error)
+                    leftIsComputedError = true
+                    leftIsComputedText = true
+                    continue
+                }
+            }
+            left = FormulaOperators.apply(link.op, left, right)
+            leftIsComputedError = left.error != nil
+            leftIsComputedText = true
         }
         return left
+    }
+
+    private static func failsAsNumber(_ value: FormulaValue, _ op: FormulaBinaryOperator) -> Bool {
+        guard op.precedence >= 3, case .text(let s) = value else { return false }
+        return FormulaCoercion.parseNumber(s) == nil
+    }
+}
+
+extension FormulaNode {
+    var isReference: Bool {
+        switch self {
+        case .cell, .range: return true
+        default: return false
+        }
     }
 }

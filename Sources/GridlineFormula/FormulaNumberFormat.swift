@@ -2,7 +2,7 @@ import Foundation
 
 /// Numbers as text, the way LibreOffice's General format writes them when a formula turns
 /// a number into text (`&`, CONCATENATE, LEN): up to 15 significant digits, no trailing
-/// zeros, fixed notation from 1E-15 up to 1E+16, scientific outside it (`1E+20`; the
+/// zeros, fixed notation from 1E-15 up to 2^53 (all integer digits), scientific outside it (`1E+20`; the
 /// LibreOffice 7.4 oracle pads the exponent to three digits, `1E+020`).
 public enum FormulaNumberFormat {
     public static func general(_ x: Double) -> String {
@@ -11,7 +11,7 @@ public enum FormulaNumberFormat {
         let magnitude = abs(x)
         // The decimal exponent of the value as 15 significant digits would show it.
         let exponent = Int(Foundation.floor(log10(FormulaApproximation.significant(magnitude))))
-        if exponent <= -15 || exponent >= 16 {
+        if exponent <= -15 || magnitude >= 9_007_199_254_740_992 {
             return scientific(x)
         }
         let decimals = max(0, min(20, 14 - exponent))

@@ -56,6 +56,8 @@ enum FormulaOperators {
         } else {
             result = pow(base, exponent)
         }
-        return result.isFinite ? .number(result) : .error(.number)
+        // LibreOffice reports underflow too (10^-400, 2^-1074), not just overflow.
+        guard result.isFinite, result == 0 ? base == 0 : abs(result) >= Double.leastNormalMagnitude else { return .error(.number) }
+        return .number(result)
     }
 }

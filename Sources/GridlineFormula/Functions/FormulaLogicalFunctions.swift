@@ -36,12 +36,13 @@ enum FormulaLogicalFunctions {
     private static func fold(_ call: FormulaCall, start: Bool, _ combine: (Bool, Bool) -> Bool) throws(FormulaError) -> Bool {
         var result = start
         var seen = false
+        var errors = FormulaErrorPrecedence()
         for i in 0..<call.count where !call.isMissing(i) {
             switch call.operand(i) {
             case .value(let value):
                 switch value {
-                case .text: throw .value
-                case .error(let e): throw e
+                case .text: errors.single(.value, argument: i)
+                case .error(let e): errors.computed(e)
                 case .empty: continue
                 default:
                     result = combine(result, try FormulaCoercion.boolean(value))
@@ -53,7 +54,7 @@ enum FormulaLogicalFunctions {
                 case .number, .boolean:
                     result = combine(result, try FormulaCoercion.boolean(value))
                     seen = true
-                case .error(let e): throw e
+                case .error(let e): errors.single(e, argument: i)
                 case .text, .empty: continue
                 }
             case .range(let rect):
@@ -70,9 +71,10 @@ enum FormulaLogicalFunctions {
                     case .text, .empty: break
                     }
                 }
-                if let (_, e) = firstError { throw e }
+                if let (_, e) = firstError { errors.range(e, argument: i) }
             }
         }
+        try errors.check()
         guard seen else { throw .value }
         return result
     }

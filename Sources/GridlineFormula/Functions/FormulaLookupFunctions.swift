@@ -13,7 +13,11 @@ enum FormulaLookupFunctions {
             guard column >= 1 else { throw .value }
             guard column <= Int(rect.right - rect.left) + 1 else { throw .reference }
             let keys = vector(call.source, SheetRect(top: rect.top, left: rect.left, bottom: rect.bottom, right: rect.left))
-            guard let hit = sorted ? approximate(sought, keys, descending: false) : exact(sought, keys) else { throw .notAvailable }
+            // A sorted lookup of a wildcard pattern takes its first match, as LibreOffice does.
+            let wildcardHit = sorted && isPattern(sought) ? exact(sought, keys) : nil
+            guard let hit = wildcardHit ?? (sorted ? approximate(sought, keys, descending: false) : exact(sought, keys)) else {
+                throw .notAvailable
+            }
             return call.source.value(at: SheetCell(column: rect.left + Int32(column - 1), row: rect.top + Int32(hit)))
         },
         .value("MATCH", 2...3) { call throws(FormulaError) in
@@ -71,8 +75,9 @@ enum FormulaLookupFunctions {
         let criterion: FormulaCriterion?
         if case .text(let s) = sought { criterion = FormulaCriterion(op: .equal, operand: .text(s)) } else { criterion = nil }
         for (offset, value) in entries {
-            if let criterion, case .text = value {
+            if let criterion {
                 if case .text(let s) = sought, s.isEmpty { continue }
+                if case .error = value { continue }
                 if criterion.matches(value) { return offset }
             } else if sameKind(sought, value), (try? FormulaCoercion.compare(value, sought)) == 0 {
                 return offset
@@ -88,6 +93,11 @@ enum FormulaLookupFunctions {
             if descending ? order >= 0 : order <= 0 { found = offset } else { break }
         }
         return found
+    }
+
+    private static func isPattern(_ value: FormulaValue) -> Bool {
+        if case .text(let s) = value { return s.contains(where: { $0 == "*" || $0 == "?" || $0 == "~" }) }
+        return false
     }
 
     /// Numbers (and booleans) meet numbers, text meets text.

@@ -17,9 +17,10 @@ enum FormulaMathFunctions {
             return FormulaOperators.power(base, try call.number(1))
         },
         .value("MOD", 2...2) { call throws(FormulaError) in
-            let number = try call.number(0)
+            // The divisor first, as LibreOffice: MOD("x",0) is #DIV/0!.
             let divisor = try call.number(1)
-            return try mod(number, divisor)
+            guard divisor != 0 else { throw .divisionByZero }
+            return try mod(try call.number(0), divisor)
         },
         .value("INT", 1...1) { call throws(FormulaError) in .number(FormulaApproximation.floor(try call.number(0))) },
     ]
@@ -28,6 +29,7 @@ enum FormulaMathFunctions {
         .value(name, 1...2) { call throws(FormulaError) in
             let value = try call.number(0)
             let places = try call.integer(1, default: 0)
+            guard places >= -32768, places <= 32767 else { throw .number }  // LibreOffice's 16-bit places
             return .number(FormulaApproximation.round(value, places: places, mode: mode))
         }
     }

@@ -99,6 +99,7 @@ enum FormulaStatisticalFunctions {
     /// Every number the arguments hold, the first error (in argument order, ranges column
     /// by column) thrown after the walk.
     static func forEachNumber(_ call: FormulaCall, _ body: (Double) -> Void) throws(FormulaError) {
+        var errors = FormulaErrorPrecedence()
         for i in 0..<call.count where !call.isMissing(i) {
             switch call.operand(i) {
             case .value(let value):
@@ -106,14 +107,14 @@ enum FormulaStatisticalFunctions {
                 case .number(let n): body(n)
                 case .boolean(let b): body(b ? 1 : 0)
                 case .empty: continue
-                case .text: throw .value
-                case .error(let e): throw e
+                case .text: errors.single(.value, argument: i)
+                case .error(let e): errors.computed(e)
                 }
             case .cell(let cell):
                 switch call.source.value(at: cell) {
                 case .number(let n): body(n)
                 case .boolean(let b): body(b ? 1 : 0)
-                case .error(let e): throw e
+                case .error(let e): errors.single(e, argument: i)
                 case .text, .empty: continue
                 }
             case .range(let rect):
@@ -126,9 +127,10 @@ enum FormulaStatisticalFunctions {
                     case .text, .empty: break
                     }
                 }
-                if let (_, e) = firstError { throw e }
+                if let (_, e) = firstError { errors.range(e, argument: i) }
             }
         }
+        try errors.check()
     }
 
     /// COUNT (numbers, and numeric text given directly) or COUNTA (anything not empty).
