@@ -1,9 +1,10 @@
-/// VLOOKUP, MATCH, INDEX. Approximate lookups (VLOOKUP's default, MATCH types 1 and -1)
+/// VLOOKUP, MATCH, INDEX (and NA, which makes the lookup error). Approximate lookups (VLOOKUP's default, MATCH types 1 and -1)
 /// expect sorted data and return the last entry not past the sought value, scanning in
 /// order and stopping at the first entry past it; entries of the other kind (text versus
 /// numbers) are skipped. Exact matches use wildcards, case-insensitively.
 enum FormulaLookupFunctions {
     static let all: [FormulaFunction] = [
+        .value("NA", 0...0) { _ throws(FormulaError) in throw .notAvailable },
         .value("VLOOKUP", 3...4) { call throws(FormulaError) in
             let sought = call.value(0)
             if case .error(let e) = sought { throw e }
