@@ -24,7 +24,13 @@ enum FormulaApproximation {
     /// `x` rounded to 15 significant digits: what the value "is" once binary noise is gone.
     static func significant(_ x: Double) -> Double {
         guard x.isFinite, x != 0 else { return x }
-        return Double(String(format: "%.14e", x)) ?? x
+        // Scale to 15 integer digits and round (rtl::math::approxValue's way); text
+        // formatting is the exact fallback where the scale would leave the double range.
+        let digits = 14 - Int(Foundation.floor(log10(abs(x))))
+        guard digits > -290, digits < 290 else { return Double(String(format: "%.14e", x)) ?? x }
+        let scale = pow(10.0, Double(abs(digits)))
+        let result = digits >= 0 ? (x * scale).rounded() / scale : (x / scale).rounded() * scale
+        return result.isFinite ? result : x
     }
 
     static func floor(_ x: Double) -> Double { Foundation.floor(significant(x)) }

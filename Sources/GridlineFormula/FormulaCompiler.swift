@@ -5,9 +5,11 @@ public final class CompiledFormula: Sendable, Hashable {
     /// The references the tree reads, deduplicated, in relative form.
     public let cellReferences: [FormulaCellReference]
     public let rangeReferences: [FormulaRangeReference]
+    let fastPath: FormulaFastPath?
 
     init(root: FormulaNode) {
         self.root = root
+        fastPath = FormulaFastPath(root)
         var cells = Set<FormulaCellReference>(), ranges = Set<FormulaRangeReference>()
         var orderedCells: [FormulaCellReference] = [], orderedRanges: [FormulaRangeReference] = []
         Self.collect(root) { node in

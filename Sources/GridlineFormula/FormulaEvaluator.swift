@@ -14,7 +14,11 @@ public struct FormulaEvaluator {
     /// The formula's result as a cell shows it: an empty result is 0 (as `=A1` of an empty
     /// A1 is 0), a range is read at the host's row or column, -0 is 0.
     public func evaluate(_ formula: CompiledFormula) -> FormulaValue {
-        evaluate(formula.root)
+        if let fast = formula.fastPath, let result = fast.evaluate(source, at: host) {
+            if case .number(let n) = result, n == 0 { return .number(0) }  // never -0
+            return result
+        }
+        return evaluate(formula.root)
     }
 
     public func evaluate(_ node: FormulaNode) -> FormulaValue {
