@@ -17,7 +17,7 @@ let package = Package(
         .target(name: "GridlineHTTP"),
         .target(name: "GridlineWebSocket", dependencies: ["GridlineCrypto"]),
         .target(name: "GridlineLoop", dependencies: ["CGridlineSystem"]),
-        .target(name: "GridlineStore", dependencies: ["CGridlineSystem"]),
+        .target(name: "GridlineStore", dependencies: ["CGridlineSystem", "GridlineFormula", "GridlineJSON"]),
         .target(name: "GridlineCollab", dependencies: ["GridlineJSON"]),
         .target(name: "GridlineFormula"),
         .target(name: "GridlineEngineIO"),
@@ -25,7 +25,7 @@ let package = Package(
             name: "GridlineServer",
             dependencies: [
                 "GridlineCrypto", "GridlineJSON", "GridlineHTTP", "GridlineWebSocket",
-                "GridlineLoop", "GridlineStore", "GridlineCollab", "GridlineEngineIO",
+                "GridlineLoop", "GridlineStore", "GridlineCollab", "GridlineEngineIO", "GridlineFormula",
             ]
         ),
         .target(

@@ -17,7 +17,8 @@ public struct CellRuleViolation: Error, Sendable, Equatable {
 /// SPEC §6 rules for what a cell may hold.
 public enum CellRules {
     public static let maxValueBytes = 32 * 1024
-    public static let maxFormulaBytes = 32 * 1024
+    /// SPEC §14: a formula is at most 8 KiB.
+    public static let maxFormulaBytes = 8 * 1024
     public static let maxBatchCells = 1000
 
     /// Validates one update object (`cell_update`'s body or one `cells_update` entry).
@@ -29,18 +30,6 @@ public enum CellRules {
         guard let cellID = rawCell.stringValue, CellAddress(cellID) != nil else {
             throw CellRuleViolation(field: path + "cell_id", expectation: "must be an A1 cell id like B12 (A–ZZZ, rows 1–9999999)")
         }
-        guard let value = object["value"] else {
-            throw CellRuleViolation(field: path + "value", expectation: "is required (string, number, boolean or null)")
-        }
-        switch value {
-        case .string, .number, .bool, .null: break
-        case .array, .object:
-            throw CellRuleViolation(field: path + "value", expectation: "must be a string, number, boolean or null, got \(value.typeName)")
-        }
-        let valueJSON = value.serialized()
-        guard valueJSON.count <= maxValueBytes else {
-            throw CellRuleViolation(field: path + "value", expectation: "must be at most \(maxValueBytes) bytes as JSON")
-        }
         var formula: String?
         if let rawFormula = object["formula"], !rawFormula.isNull {
             guard let text = rawFormula.stringValue, text.hasPrefix("=") else {
@@ -50,6 +39,24 @@ public enum CellRules {
                 throw CellRuleViolation(field: path + "formula", expectation: "must be at most \(maxFormulaBytes) bytes")
             }
             formula = text
+        }
+        // With a formula the server computes the value (SPEC §14): one sent along is ignored.
+        let valueJSON: [UInt8]
+        if formula != nil {
+            valueJSON = Array("null".utf8)
+        } else {
+            guard let value = object["value"] else {
+                throw CellRuleViolation(field: path + "value", expectation: "is required (string, number, boolean or null)")
+            }
+            switch value {
+            case .string, .number, .bool, .null: break
+            case .array, .object:
+                throw CellRuleViolation(field: path + "value", expectation: "must be a string, number, boolean or null, got \(value.typeName)")
+            }
+            valueJSON = value.serialized()
+            guard valueJSON.count <= maxValueBytes else {
+                throw CellRuleViolation(field: path + "value", expectation: "must be at most \(maxValueBytes) bytes as JSON")
+            }
         }
         var expectedVersion: Int64?
         if let rawVersion = object["version"], !rawVersion.isNull {

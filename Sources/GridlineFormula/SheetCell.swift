@@ -60,3 +60,43 @@ public enum SheetLimits {
     public static let maxColumn: Int32 = 16_384
     public static let maxRow: Int32 = 1_048_576
 }
+
+extension SheetCell {
+    /// Parses a cell id as SPEC §6 spells it (`^[A-Z]{1,3}[1-9][0-9]{0,6}$`: A…ZZZ, 1…9,999,999).
+    /// The grid a formula may reference is smaller (`SheetLimits`); a cell outside it can hold
+    /// values and formulas but no formula can name it.
+    public init?(a1 text: String) {
+        var column: Int32 = 0
+        var row: Int32 = 0
+        var letters = 0
+        var digits = 0
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z") where digits == 0:
+                letters += 1
+                guard letters <= 3 else { return nil }
+                column = column * 26 + Int32(byte - UInt8(ascii: "A") + 1)
+            case UInt8(ascii: "0")...UInt8(ascii: "9") where letters > 0:
+                guard digits > 0 || byte != UInt8(ascii: "0") else { return nil }
+                digits += 1
+                guard digits <= 7 else { return nil }
+                row = row * 10 + Int32(byte - UInt8(ascii: "0"))
+            default:
+                return nil
+            }
+        }
+        guard letters > 0, digits > 0 else { return nil }
+        self.init(column: column, row: row)
+    }
+
+    /// The cell id in A1 notation.
+    public var a1: String {
+        var letters: [UInt8] = []
+        var n = Int(column)
+        while n > 0 {
+            letters.append(UInt8(ascii: "A") + UInt8((n - 1) % 26))
+            n = (n - 1) / 26
+        }
+        return String(decoding: letters.reversed(), as: UTF8.self) + String(row)
+    }
+}

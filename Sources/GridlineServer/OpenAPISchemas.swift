@@ -164,7 +164,11 @@ enum OpenAPISchemas {
             ("Cell", object([
                 ("cell_id", string(pattern: cellIDPattern)),
                 ("value", ["type": ["string", "number", "boolean", "null"]]),
-                ("formula", string(nullable: true)), ("version", integer()),
+                ("formula", string(nullable: true)),
+                ("error", ["type": ["string", "null"],
+                           "enum": ["#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#N/A", "#NUM!", "#CYCLE!", .null],
+                           "description": "the error a formula evaluated to (then also its value), else null"]),
+                ("version", integer()),
                 ("updated_by", string(nullable: true)), ("updated_at", nullableTimestamp),
             ])),
             ("Sheet", object([

@@ -1,4 +1,5 @@
 import GridlineCollab
+import GridlineFormula
 import GridlineJSON
 import GridlineLoop
 import GridlineStore
@@ -29,11 +30,21 @@ extension Server {
     }
 
     private func cellEdit(_ object: JSONObject, path: String = "") throws -> CellEdit {
+        let edit: CellEdit
         do {
-            return try CellRules.edit(from: object, path: path)
+            edit = try CellRules.edit(from: object, path: path)
         } catch {
             throw MessageError.invalid(error.field, error.expectation)
         }
+        // A formula that does not parse is refused before anything is written (SPEC §14).
+        if let formula = edit.formula, let cell = SheetCell(a1: edit.cellID) {
+            do {
+                _ = try FormulaParser.parse(formula, at: cell)
+            } catch {
+                throw MessageError.invalid(path + "formula", "does not parse: \(error.description)")
+            }
+        }
+        return edit
     }
 
     // MARK: cell_update
@@ -46,9 +57,10 @@ extension Server {
         let sessionID = session.id
         let requestID = message.requestID
         let now = Timestamp.nowMilliseconds()
+        let formulas = store.formulas
         store.writer.submit({ db in
             try CellStore.applyCellUpdate(db, sheetId: sheet.id, write: edit.storeWrite, userId: user.id,
-                                          username: user.username, now: now)
+                                          username: user.username, now: now, formulas: formulas)
         }, completion: { [unowned self] result in
             self.loop.execute {
                 self.finishCellUpdate(result, sheet: sheet, user: user, session: self.sessions[sessionID], requestID: requestID)
@@ -59,14 +71,15 @@ extension Server {
     private func finishCellUpdate(_ result: Result<CellUpdateOutcome, Error>, sheet: SheetInfo, user: User,
                                   session: ClientSession?, requestID: String?) {
         switch result {
-        case .success(.applied(let cell)):
+        case .success(.applied(let cell, let recalculated)):
             stats.cellUpdatesApplied += 1
             let frame = OutgoingMessage("cell_updated", [
                 ("sheet_id", .string(sheet.id)), ("cell_id", .string(cell.cellId)), ("value", Self.jsonValue(cell.valueJSON)),
-                ("formula", JSONValue(cell.formula)), ("version", JSONValue(cell.version)), ("seq", JSONValue(cell.seq)),
-                ("user_id", .string(user.id)), ("username", .string(user.username)),
+                ("formula", JSONValue(cell.formula)), ("error", JSONValue(cell.error)), ("version", JSONValue(cell.version)),
+                ("seq", JSONValue(cell.seq)), ("user_id", .string(user.id)), ("username", .string(user.username)),
             ], requestID: requestID)
             broadcastCellEvent(frame, sheet: sheet, alsoTo: session)
+            broadcastRecalculated(recalculated, causeSeq: cell.seq, sheet: sheet, user: user, alsoTo: session)
         case .success(.conflict(let current)):
             stats.cellConflicts += 1
             session?.send(error: MessageError(.VERSION_CONFLICT,
@@ -104,8 +117,10 @@ extension Server {
         let requestID = message.requestID
         let now = Timestamp.nowMilliseconds()
         let writes = edits.map(\.storeWrite)
+        let formulas = store.formulas
         store.writer.submit({ db in
-            try CellStore.applyCellBatch(db, sheetId: sheet.id, writes: writes, userId: user.id, username: user.username, now: now)
+            try CellStore.applyCellBatch(db, sheetId: sheet.id, writes: writes, userId: user.id, username: user.username, now: now,
+                                         formulas: formulas)
         }, completion: { [unowned self] result in
             self.loop.execute {
                 self.finishCellBatch(result, sheet: sheet, user: user, session: self.sessions[sessionID], requestID: requestID)
@@ -116,17 +131,16 @@ extension Server {
     private func finishCellBatch(_ result: Result<BatchOutcome, Error>, sheet: SheetInfo, user: User,
                                  session: ClientSession?, requestID: String?) {
         switch result {
-        case .success(.applied(let cells)):
+        case .success(.applied(let cells, let recalculated)):
             stats.cellUpdatesApplied += UInt64(cells.count)
             let frame = OutgoingMessage("cells_updated", [
-                ("sheet_id", .string(sheet.id)),
-                ("cells", .array(cells.map { cell in
-                    ["cell_id": .string(cell.cellId), "value": Self.jsonValue(cell.valueJSON), "formula": JSONValue(cell.formula),
-                     "version": JSONValue(cell.version), "seq": JSONValue(cell.seq)]
-                })),
+                ("sheet_id", .string(sheet.id)), ("cells", .array(cells.map(Self.appliedCellJSON))),
                 ("user_id", .string(user.id)), ("username", .string(user.username)),
             ], requestID: requestID)
             broadcastCellEvent(frame, sheet: sheet, alsoTo: session)
+            if let last = cells.last {
+                broadcastRecalculated(recalculated, causeSeq: last.seq, sheet: sheet, user: user, alsoTo: session)
+            }
         case .success(.conflicts(let conflicts)):
             stats.cellConflicts += 1
             session?.send(error: MessageError(.VERSION_CONFLICT, "\(conflicts.count) cell(s) changed since you read them; nothing was applied",
@@ -146,19 +160,43 @@ extension Server {
         if let room = rooms[sheet.roomID] {
             room.messagesSent += 1
             room.lastActivity = Timestamp.nowMilliseconds()
+            // Queued whole for clients that keep up: a recalculation or a paste can be large,
+            // and a cell event is never dropped (SPEC §3's cap still closes a reader that lags).
             for member in room.members {
                 if member === writer { writerReached = true }
                 if member.collab.syncingSheets.contains(sheet.id) { continue }
-                member.send(frame)
+                member.send(frame, as: .reply)
             }
         }
-        if !writerReached { writer?.send(frame) }
+        if !writerReached { writer?.send(frame, as: .reply) }
         if !engineIO.recovery.isEmpty { engineIO.recovery.record(frame, room: sheet.roomID) }
+    }
+
+    /// The dependents a write recomputed, after the write's own event (SPEC §14).
+    private func broadcastRecalculated(_ cells: [AppliedCell], causeSeq: Int64, sheet: SheetInfo, user: User,
+                                       alsoTo writer: ClientSession?) {
+        guard !cells.isEmpty else { return }
+        stats.cellsRecalculated += UInt64(cells.count)
+        let frame = OutgoingMessage("cells_updated", [
+            ("sheet_id", .string(sheet.id)), ("cells", .array(cells.map(Self.appliedCellJSON))),
+            ("recalculated", true), ("cause_seq", JSONValue(causeSeq)),
+            ("user_id", .string(user.id)), ("username", .string(user.username)),
+        ])
+        broadcastCellEvent(frame, sheet: sheet, alsoTo: writer)
+    }
+
+    /// `{cell_id, value, formula, error, version, seq}` — a cell in `cells_updated`.
+    static func appliedCellJSON(_ cell: AppliedCell) -> JSONValue {
+        ["cell_id": .string(cell.cellId), "value": jsonValue(cell.valueJSON), "formula": JSONValue(cell.formula),
+         "error": JSONValue(cell.error), "version": JSONValue(cell.version), "seq": JSONValue(cell.seq)]
     }
 
     func storeFailure(_ error: Error, user: User) -> MessageError {
         if let storeError = error as? StoreError, case .sheetNotFound = storeError {
             return MessageError(.SHEET_NOT_FOUND, "the sheet no longer exists")
+        }
+        if let storeError = error as? StoreError, case .invalid(let text) = storeError {
+            return MessageError(.INVALID_MESSAGE, text)
         }
         log(.error, "store_failed", user: user.id, [("error", .string("\(error)"))])
         return MessageError(.INTERNAL_ERROR, "the update could not be stored", recoverable: true)
@@ -218,7 +256,8 @@ extension Server {
                 for entry in entries {
                     session.send(OutgoingMessage("cell_updated", [
                         ("sheet_id", .string(sheet.id)), ("cell_id", .string(entry.cellId)), ("value", Self.jsonValue(entry.valueJSON)),
-                        ("formula", JSONValue(entry.formula)), ("version", JSONValue(entry.version)), ("seq", JSONValue(entry.seq)),
+                        ("formula", JSONValue(entry.formula)), ("error", JSONValue(entry.error)),
+                        ("version", JSONValue(entry.version)), ("seq", JSONValue(entry.seq)),
                         ("user_id", JSONValue(entry.userId)), ("username", JSONValue(entry.username)),
                     ]), as: .reply)
                 }
@@ -270,7 +309,8 @@ extension Server {
     /// `{value, formula, version, updated_by, updated_at}` — the shape of `current` in conflicts.
     static func cellJSON(_ cell: CellRecord) -> JSONValue {
         [
-            "value": jsonValue(cell.valueJSON), "formula": JSONValue(cell.formula), "version": JSONValue(cell.version),
+            "value": jsonValue(cell.valueJSON), "formula": JSONValue(cell.formula), "error": JSONValue(cell.error),
+            "version": JSONValue(cell.version),
             "updated_by": JSONValue(cell.updatedBy), "updated_at": cell.updatedAt.map { .string(Timestamp.iso8601(milliseconds: $0)) } ?? .null,
         ]
     }

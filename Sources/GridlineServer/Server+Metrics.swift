@@ -28,6 +28,8 @@ extension Server {
         let queued = sessions.all.reduce(0) { $0 + $1.pendingOutputBytes }
         p.single("gridline_fanout_queue_bytes", .gauge, "Bytes queued for clients and not yet written.", Double(queued))
         p.single("gridline_cell_updates_applied_total", .counter, "Cell updates committed.", Double(stats.cellUpdatesApplied))
+        p.single("gridline_cells_recalculated_total", .counter, "Formula cells recomputed to a new value.",
+                 Double(stats.cellsRecalculated))
         p.single("gridline_cell_conflicts_total", .counter, "Cell updates refused with VERSION_CONFLICT.", Double(stats.cellConflicts))
         p.single("gridline_event_loop_lag_seconds", .gauge, "How late the last 250 ms probe timer fired.",
                  loopLag.lastMilliseconds / 1000)

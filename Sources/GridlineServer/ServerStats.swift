@@ -11,6 +11,8 @@ struct ServerStats {
     var errorsByCode: [String: UInt64] = [:]
     var rateLimitEvents: UInt64 = 0
     var cellUpdatesApplied: UInt64 = 0
+    /// Formula cells whose value a write changed (SPEC §14).
+    var cellsRecalculated: UInt64 = 0
     var cellConflicts: UInt64 = 0
 
     mutating func countError(_ code: ErrorCode) {

@@ -17,7 +17,7 @@ extension CellStore {
             guard let oldest, oldest <= since + 1 else { return .truncated }
             let entries = try db.query(
                 """
-                SELECT seq, cell_id, value, formula, version, user_id, username, applied_at
+                SELECT seq, cell_id, value, formula, version, user_id, username, applied_at, error
                 FROM cell_history WHERE sheet_id = ? AND seq > ? ORDER BY seq LIMIT ?
                 """,
                 [.text(sheetId), .integer(since), .int(max(0, limit))]
@@ -25,7 +25,7 @@ extension CellStore {
                 HistoryEntry(
                     seq: row.int64(0), cellId: row.string(1), valueJSON: row.string(2),
                     formula: row.optionalString(3), version: row.int64(4), userId: row.optionalString(5),
-                    username: row.optionalString(6), appliedAt: row.int64(7))
+                    username: row.optionalString(6), appliedAt: row.int64(7), error: row.optionalString(8))
             }
             return .entries(entries)
         }
@@ -59,14 +59,15 @@ extension CellStore {
             }
             let cells = try db.query(
                 """
-                SELECT cell_id, value, formula, version, updated_by, updated_at
+                SELECT cell_id, value, formula, version, updated_by, updated_at, error
                 FROM cells WHERE sheet_id = ? ORDER BY cell_id
                 """,
                 [.text(sheetId)]
             ) { row in
                 CellRecord(
                     cellId: row.string(0), valueJSON: row.string(1), formula: row.optionalString(2),
-                    version: row.int64(3), updatedBy: row.optionalString(4), updatedAt: row.int64(5))
+                    version: row.int64(3), updatedBy: row.optionalString(4), updatedAt: row.int64(5),
+                    error: row.optionalString(6))
             }
             return SheetSnapshot(sheetId: sheet.id, roomId: sheet.roomId, name: sheet.name, seq: sheet.seq, cells: cells)
         }

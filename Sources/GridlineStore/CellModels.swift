@@ -23,9 +23,12 @@ public struct CellRecord: Sendable, Equatable {
     public let updatedBy: String?
     public let updatedAt: Int64?
 
+    /// The error a formula evaluated to (`#DIV/0!`…), nil otherwise (SPEC §14).
+    public let error: String?
+
     public init(
         cellId: String, valueJSON: String, formula: String?, version: Int64, updatedBy: String?,
-        updatedAt: Int64?
+        updatedAt: Int64?, error: String? = nil
     ) {
         self.cellId = cellId
         self.valueJSON = valueJSON
@@ -33,6 +36,7 @@ public struct CellRecord: Sendable, Equatable {
         self.version = version
         self.updatedBy = updatedBy
         self.updatedAt = updatedAt
+        self.error = error
     }
 
     public static func unwritten(_ cellId: String) -> CellRecord {
@@ -49,11 +53,14 @@ public struct AppliedCell: Sendable, Equatable {
     public let seq: Int64
     public let updatedBy: String
     public let updatedAt: Int64
+    /// The error a formula evaluated to, nil otherwise.
+    public let error: String?
 }
 
 /// The result of one compare-and-set.
 public enum CellUpdateOutcome: Sendable, Equatable {
-    case applied(AppliedCell)
+    /// Applied, with the dependents whose value changed, in seq order (SPEC §14).
+    case applied(AppliedCell, recalculated: [AppliedCell])
     /// The expected version was stale; nothing was written.
     case conflict(current: CellRecord)
 }
@@ -66,8 +73,9 @@ public struct CellConflict: Sendable, Equatable {
 
 /// The result of an all-or-nothing batch.
 public enum BatchOutcome: Sendable, Equatable {
-    /// Every write applied, in request order, each with its own seq.
-    case applied([AppliedCell])
+    /// Every write applied, in request order, each with its own seq; then the dependents whose
+    /// value changed, in seq order.
+    case applied([AppliedCell], recalculated: [AppliedCell])
     /// At least one write was stale; nothing was written. Lists every stale cell.
     case conflicts([CellConflict])
 }
@@ -82,6 +90,7 @@ public struct HistoryEntry: Sendable, Equatable {
     public let userId: String?
     public let username: String?
     public let appliedAt: Int64
+    public let error: String?
 }
 
 /// What `sync` can replay.

@@ -5,9 +5,11 @@
 /// that makes each call atomic on its own, and a throw leaves nothing behind.
 public enum CellStore {
     /// Applies `write` if its expected version matches (0 for a never-written cell), or
-    /// always when it has none. Throws `.sheetNotFound`.
+    /// always when it has none, then recomputes the formulas that depend on it (SPEC §14).
+    /// Throws `.sheetNotFound`, or `.invalid` for a formula that does not parse.
     public static func applyCellUpdate(
-        _ db: Database, sheetId: String, write: CellWrite, userId: String, username: String, now: Int64
+        _ db: Database, sheetId: String, write: CellWrite, userId: String, username: String, now: Int64,
+        formulas: FormulaWorkbook
     ) throws -> CellUpdateOutcome {
         try db.savepoint {
             let seq = try sheetSeq(db, sheetId)
@@ -15,20 +17,20 @@ public enum CellStore {
             if let expected = write.expectedVersion, expected != current.version {
                 return .conflict(current: current)
             }
-            let applied = try store(
-                db, sheetId: sheetId, write: write, version: current.version + 1, seq: seq + 1,
-                userId: userId, username: username, now: now)
-            try db.run("UPDATE sheets SET seq = ? WHERE id = ?", [.integer(seq + 1), .text(sheetId)])
-            return .applied(applied)
+            let result = try applyWrites(
+                db, sheetId: sheetId, writes: [write], currentVersions: [current.version], seq: seq, userId: userId,
+                username: username, now: now, formulas: formulas)
+            return .applied(result.applied[0], recalculated: result.recalculated)
         }
     }
 
-    /// Applies every write or none. All conflicts are reported together. The same cell
-    /// twice in one batch is refused as `.invalid`: its second expected version could
-    /// only ever match the first write's result, which the client cannot know yet.
-    /// An empty batch applies nothing and takes no seq.
+    /// Applies every write or none, then recomputes once for the whole batch. All conflicts
+    /// are reported together. The same cell twice in one batch is refused as `.invalid`: its
+    /// second expected version could only ever match the first write's result, which the
+    /// client cannot know yet. An empty batch applies nothing and takes no seq.
     public static func applyCellBatch(
-        _ db: Database, sheetId: String, writes: [CellWrite], userId: String, username: String, now: Int64
+        _ db: Database, sheetId: String, writes: [CellWrite], userId: String, username: String, now: Int64,
+        formulas: FormulaWorkbook
     ) throws -> BatchOutcome {
         var seen = Set<String>()
         for write in writes where !seen.insert(write.cellId).inserted {
@@ -36,41 +38,34 @@ public enum CellStore {
         }
         return try db.savepoint {
             let seq = try sheetSeq(db, sheetId)
-            var currents: [CellRecord] = []
-            currents.reserveCapacity(writes.count)
+            var versions: [Int64] = []
+            versions.reserveCapacity(writes.count)
             var conflicts: [CellConflict] = []
             for write in writes {
                 let current = try cell(db, sheetId: sheetId, cellId: write.cellId)
                 if let expected = write.expectedVersion, expected != current.version {
                     conflicts.append(CellConflict(cellId: write.cellId, current: current))
                 }
-                currents.append(current)
+                versions.append(current.version)
             }
             guard conflicts.isEmpty else { return .conflicts(conflicts) }
-            guard !writes.isEmpty else { return .applied([]) }
-            var applied: [AppliedCell] = []
-            applied.reserveCapacity(writes.count)
-            for (offset, write) in writes.enumerated() {
-                applied.append(
-                    try store(
-                        db, sheetId: sheetId, write: write, version: currents[offset].version + 1,
-                        seq: seq + Int64(offset) + 1, userId: userId, username: username, now: now))
-            }
-            try db.run(
-                "UPDATE sheets SET seq = ? WHERE id = ?", [.integer(seq + Int64(writes.count)), .text(sheetId)])
-            return .applied(applied)
+            guard !writes.isEmpty else { return .applied([], recalculated: []) }
+            let result = try applyWrites(
+                db, sheetId: sheetId, writes: writes, currentVersions: versions, seq: seq, userId: userId,
+                username: username, now: now, formulas: formulas)
+            return .applied(result.applied, recalculated: result.recalculated)
         }
     }
 
     /// The stored cell, or the unwritten version-0 cell.
     public static func cell(_ db: Database, sheetId: String, cellId: String) throws -> CellRecord {
         try db.queryFirst(
-            "SELECT value, formula, version, updated_by, updated_at FROM cells WHERE sheet_id = ? AND cell_id = ?",
+            "SELECT value, formula, version, updated_by, updated_at, error FROM cells WHERE sheet_id = ? AND cell_id = ?",
             [.text(sheetId), .text(cellId)]
         ) { row in
             CellRecord(
                 cellId: cellId, valueJSON: row.string(0), formula: row.optionalString(1), version: row.int64(2),
-                updatedBy: row.optionalString(3), updatedAt: row.int64(4))
+                updatedBy: row.optionalString(3), updatedAt: row.int64(4), error: row.optionalString(5))
         } ?? .unwritten(cellId)
     }
 
@@ -81,33 +76,34 @@ public enum CellStore {
         return seq
     }
 
-    private static func store(
-        _ db: Database, sheetId: String, write: CellWrite, version: Int64, seq: Int64,
-        userId: String, username: String, now: Int64
+    /// Writes one cell's new state and its history row.
+    static func store(
+        _ db: Database, sheetId: String, cellId: String, valueJSON: String, error: String?, formula: String?,
+        version: Int64, seq: Int64, userId: String, username: String, now: Int64
     ) throws -> AppliedCell {
         try db.run(
             """
-            INSERT INTO cells (sheet_id, cell_id, value, formula, version, updated_by, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO cells (sheet_id, cell_id, value, formula, version, updated_by, updated_at, error)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (sheet_id, cell_id) DO UPDATE SET
                 value = excluded.value, formula = excluded.formula, version = excluded.version,
-                updated_by = excluded.updated_by, updated_at = excluded.updated_at
+                updated_by = excluded.updated_by, updated_at = excluded.updated_at, error = excluded.error
             """,
             [
-                .text(sheetId), .text(write.cellId), .text(write.valueJSON), .text(write.formula),
-                .integer(version), .text(userId), .integer(now),
+                .text(sheetId), .text(cellId), .text(valueJSON), .text(formula), .integer(version), .text(userId),
+                .integer(now), .text(error),
             ])
         try db.run(
             """
-            INSERT INTO cell_history (sheet_id, seq, cell_id, value, formula, version, user_id, username, applied_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO cell_history (sheet_id, seq, cell_id, value, formula, version, user_id, username, applied_at, error)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [
-                .text(sheetId), .integer(seq), .text(write.cellId), .text(write.valueJSON), .text(write.formula),
-                .integer(version), .text(userId), .text(username), .integer(now),
+                .text(sheetId), .integer(seq), .text(cellId), .text(valueJSON), .text(formula), .integer(version),
+                .text(userId), .text(username), .integer(now), .text(error),
             ])
         return AppliedCell(
-            cellId: write.cellId, valueJSON: write.valueJSON, formula: write.formula, version: version,
-            seq: seq, updatedBy: userId, updatedAt: now)
+            cellId: cellId, valueJSON: valueJSON, formula: formula, version: version, seq: seq, updatedBy: userId,
+            updatedAt: now, error: error)
     }
 }

@@ -21,6 +21,8 @@ public final class Store: Sendable {
 
     public let writer: StoreWriter
     public let reader: StoreReader
+    /// The writer thread's formula state; pass it to cell writes (SPEC §14).
+    public let formulas = FormulaWorkbook()
     public let databaseURL: URL
     /// Migration versions applied by this open (empty when the schema was current).
     public let appliedMigrations: [Int64]

@@ -30,7 +30,8 @@ public enum StoreBenchmark {
         let started = StoreClock.monotonicNanoseconds()
         if groupCommit {
             for chain in 0..<max(1, min(inFlight, updates)) where run.claim() {
-                submitChain(store.writer, sheetId: sheetId, cellId: "A\(chain + 1)", expected: 0, run: run)
+                submitChain(store.writer, sheetId: sheetId, cellId: "A\(chain + 1)", expected: 0, run: run,
+                            formulas: store.formulas)
             }
             try run.wait(seconds: 300)
         } else {
@@ -40,7 +41,7 @@ public enum StoreBenchmark {
                     try CellStore.applyCellUpdate(
                         db, sheetId: sheetId,
                         write: CellWrite(cellId: "A1", valueJSON: "\(index)", expectedVersion: Int64(index)),
-                        userId: "bench", username: "bench", now: StoreClock.nowMilliseconds())
+                        userId: "bench", username: "bench", now: StoreClock.nowMilliseconds(), formulas: store.formulas)
                 }) { one.finish($0.map { _ in () }) }
                 try one.wait(seconds: 10)
             }
@@ -50,21 +51,22 @@ public enum StoreBenchmark {
     }
 
     private static func submitChain(
-        _ writer: StoreWriter, sheetId: String, cellId: String, expected: Int64, run: BenchmarkRun
+        _ writer: StoreWriter, sheetId: String, cellId: String, expected: Int64, run: BenchmarkRun,
+        formulas: FormulaWorkbook
     ) {
         writer.submit({ db in
             try CellStore.applyCellUpdate(
                 db, sheetId: sheetId,
                 write: CellWrite(cellId: cellId, valueJSON: "\(expected + 1)", expectedVersion: expected),
-                userId: "bench", username: "bench", now: StoreClock.nowMilliseconds())
+                userId: "bench", username: "bench", now: StoreClock.nowMilliseconds(), formulas: formulas)
         }) { result in
-            guard case .success(.applied(let cell)) = result else {
+            guard case .success(.applied(let cell, _)) = result else {
                 run.finish(.failure(StoreError.invalid("benchmark update of \(cellId) failed: \(result)")))
                 return
             }
             run.acknowledge()
             if run.claim() {
-                submitChain(writer, sheetId: sheetId, cellId: cellId, expected: cell.version, run: run)
+                submitChain(writer, sheetId: sheetId, cellId: cellId, expected: cell.version, run: run, formulas: formulas)
             }
         }
     }

@@ -7,7 +7,7 @@ final class CellHistoryTests: XCTestCase {
         for index in 0..<count {
             _ = try CellStore.applyCellUpdate(
                 db, sheetId: sheet, write: CellWrite(cellId: "A\(index % 3 + 1)", valueJSON: "\(index)"),
-                userId: "u", username: "U", now: Int64(index))
+                userId: "u", username: "U", now: Int64(index), formulas: FormulaWorkbook())
         }
     }
 
@@ -28,7 +28,7 @@ final class CellHistoryTests: XCTestCase {
         }
         XCTAssertEqual(
             entries,
-            [HistoryEntry(seq: 4, cellId: "A1", valueJSON: "3", formula: nil, version: 2, userId: "u", username: "U", appliedAt: 3)])
+            [HistoryEntry(seq: 4, cellId: "A1", valueJSON: "3", formula: nil, version: 2, userId: "u", username: "U", appliedAt: 3, error: nil)])
     }
 
     func testHistoryThatNoLongerReachesBackIsTruncated() throws {

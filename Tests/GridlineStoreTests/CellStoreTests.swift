@@ -10,7 +10,7 @@ final class CellStoreTests: XCTestCase {
         try CellStore.applyCellUpdate(
             db, sheetId: sheet,
             write: CellWrite(cellId: cell, valueJSON: value, formula: formula, expectedVersion: expected),
-            userId: user, username: user.uppercased(), now: now)
+            userId: user, username: user.uppercased(), now: now, formulas: FormulaWorkbook())
     }
 
     func testANeverWrittenCellIsVersionZeroAndNull() throws {
@@ -26,8 +26,9 @@ final class CellStoreTests: XCTestCase {
         let first = try update(db, "A1", "1", expected: 0, formula: "=1", now: 60)
         XCTAssertEqual(
             first,
-            .applied(AppliedCell(cellId: "A1", valueJSON: "1", formula: "=1", version: 1, seq: 1, updatedBy: "u1", updatedAt: 60)))
-        guard case .applied(let second) = try update(db, "A1", "\"two\"", expected: 1) else {
+            .applied(AppliedCell(cellId: "A1", valueJSON: "1", formula: "=1", version: 1, seq: 1, updatedBy: "u1", updatedAt: 60,
+                                 error: nil), recalculated: []))
+        guard case .applied(let second, _) = try update(db, "A1", "\"two\"", expected: 1) else {
             return XCTFail("second write should apply")
         }
         XCTAssertEqual(second.version, 2)
@@ -64,7 +65,7 @@ final class CellStoreTests: XCTestCase {
         let db = try makeMigratedDatabase(self)
         try makeRoomAndSheet(db)
         _ = try update(db, "A1", "1")
-        guard case .applied(let cell) = try update(db, "A1", "2", user: "u2") else { return XCTFail() }
+        guard case .applied(let cell, _) = try update(db, "A1", "2", user: "u2") else { return XCTFail() }
         XCTAssertEqual(cell.version, 2)
         XCTAssertEqual(try CellStore.cell(db, sheetId: "s1", cellId: "A1").updatedBy, "u2")
     }
@@ -87,8 +88,8 @@ final class CellStoreTests: XCTestCase {
                 CellWrite(cellId: "A2", valueJSON: "2"),
                 CellWrite(cellId: "A3", valueJSON: "3", formula: "=A1+A2", expectedVersion: 0),
             ],
-            userId: "u", username: "U", now: 9)
-        guard case .applied(let cells) = outcome else { return XCTFail("\(outcome)") }
+            userId: "u", username: "U", now: 9, formulas: FormulaWorkbook())
+        guard case .applied(let cells, _) = outcome else { return XCTFail("\(outcome)") }
         XCTAssertEqual(cells.map(\.cellId), ["A1", "A2", "A3"])
         XCTAssertEqual(cells.map(\.seq), [2, 3, 4])
         XCTAssertEqual(cells.map(\.version), [2, 1, 1])
@@ -108,7 +109,7 @@ final class CellStoreTests: XCTestCase {
                 CellWrite(cellId: "B1", valueJSON: "9", expectedVersion: 0),
                 CellWrite(cellId: "A2", valueJSON: "9", expectedVersion: 7),
             ],
-            userId: "u", username: "U", now: 9)
+            userId: "u", username: "U", now: 9, formulas: FormulaWorkbook())
         XCTAssertEqual(
             outcome,
             .conflicts([
@@ -127,7 +128,7 @@ final class CellStoreTests: XCTestCase {
             try CellStore.applyCellBatch(
                 db, sheetId: "s1",
                 writes: [CellWrite(cellId: "A1", valueJSON: "1"), CellWrite(cellId: "A1", valueJSON: "2")],
-                userId: "u", username: "U", now: 1)
+                userId: "u", username: "U", now: 1, formulas: FormulaWorkbook())
         ) { error in
             guard case .invalid? = error as? StoreError else { return XCTFail("\(error)") }
         }
@@ -138,8 +139,10 @@ final class CellStoreTests: XCTestCase {
         let db = try makeMigratedDatabase(self)
         try makeRoomAndSheet(db)
         XCTAssertEqual(
-            try CellStore.applyCellBatch(db, sheetId: "s1", writes: [], userId: "u", username: "U", now: 1), .applied([]))
+            try CellStore.applyCellBatch(db, sheetId: "s1", writes: [], userId: "u", username: "U", now: 1,
+                                         formulas: FormulaWorkbook()), .applied([], recalculated: []))
         XCTAssertThrowsError(
-            try CellStore.applyCellBatch(db, sheetId: "nope", writes: [], userId: "u", username: "U", now: 1))
+            try CellStore.applyCellBatch(db, sheetId: "nope", writes: [], userId: "u", username: "U", now: 1,
+                                         formulas: FormulaWorkbook()))
     }
 }

@@ -173,9 +173,9 @@ final class CrashRecoveryTests: XCTestCase {
         writer.submit({ db in
             try CellStore.applyCellUpdate(
                 db, sheetId: sheetId, write: CellWrite(cellId: cell, valueJSON: "\(expected + 1)", expectedVersion: expected),
-                userId: "crash", username: "crash", now: StoreClock.nowMilliseconds())
+                userId: "crash", username: "crash", now: StoreClock.nowMilliseconds(), formulas: FormulaWorkbook())
         }) { result in
-            guard case .success(.applied(let applied)) = result else {
+            guard case .success(.applied(let applied, _)) = result else {
                 printLine("CHILD-ERROR \(cell) \(result)")
                 return finished()
             }

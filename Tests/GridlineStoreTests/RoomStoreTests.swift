@@ -52,7 +52,8 @@ final class RoomStoreTests: XCTestCase {
         let db = try makeMigratedDatabase(self)
         try makeRoomAndSheet(db)
         _ = try CellStore.applyCellUpdate(
-            db, sheetId: "s1", write: CellWrite(cellId: "A1", valueJSON: "1"), userId: "u", username: "U", now: 1)
+            db, sheetId: "s1", write: CellWrite(cellId: "A1", valueJSON: "1"), userId: "u", username: "U", now: 1,
+            formulas: FormulaWorkbook())
         XCTAssertTrue(try RoomStore.deleteRoom(db, id: "r1"))
         XCTAssertFalse(try RoomStore.deleteRoom(db, id: "r1"))
         XCTAssertNil(try RoomStore.sheet(db, id: "s1"))

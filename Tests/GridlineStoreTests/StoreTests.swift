@@ -34,7 +34,7 @@ final class StoreTests: XCTestCase {
     func testOpeningCreatesTheDirectoryMigratesAndSeedsOnlyOnce() throws {
         let directory = try makeTemporaryDirectory(self).appendingPathComponent("nested/data")
         let first = try open(directory)
-        XCTAssertEqual(first.appliedMigrations, [1])
+        XCTAssertEqual(first.appliedMigrations, [1, 2])
         XCTAssertTrue(first.seedLoaded)
         XCTAssertTrue(FileManager.default.fileExists(atPath: directory.appendingPathComponent("gridline.sqlite").path))
         first.shutdown()
@@ -53,9 +53,9 @@ final class StoreTests: XCTestCase {
         let outcome = try write(store) { db in
             try CellStore.applyCellUpdate(
                 db, sheetId: "demo-sheet", write: CellWrite(cellId: "C1", valueJSON: "\"hi\"", expectedVersion: 0),
-                userId: "demo", username: "demo", now: 1)
+                userId: "demo", username: "demo", now: 1, formulas: store.formulas)
         }
-        guard case .applied(let cell) = outcome else { return XCTFail("\(outcome)") }
+        guard case .applied(let cell, _) = outcome else { return XCTFail("\(outcome)") }
         XCTAssertEqual(cell.seq, 21)
         let snapshot = try read(store) { db in try CellStore.snapshot(db, sheetId: "demo-sheet") }
         XCTAssertEqual(snapshot.seq, 21)
@@ -96,7 +96,7 @@ final class StoreTests: XCTestCase {
         try db.run("INSERT INTO schema_migrations VALUES (999, 'future', 0)")
         db.close()
         XCTAssertThrowsError(try open(directory)) { error in
-            XCTAssertEqual(error as? StoreError, .databaseNewerThanBinary(databaseVersion: 999, binaryVersion: 1))
+            XCTAssertEqual(error as? StoreError, .databaseNewerThanBinary(databaseVersion: 999, binaryVersion: 2))
         }
     }
 

@@ -112,9 +112,12 @@ final class TestClient {
         return nil
     }
 
-    /// Waits for a message of `type`, keeping others for later `nextMessage` calls.
-    func expect(_ type: String, timeout: TimeInterval = 5, file: StaticString = #filePath, line: UInt = #line) -> [String: Any]? {
-        if let index = queued.firstIndex(where: { $0["type"] as? String == type }) {
+    /// Waits for a message of `type` (and matching `predicate`), keeping others for later
+    /// `nextMessage` calls.
+    func expect(_ type: String, timeout: TimeInterval = 5, file: StaticString = #filePath, line: UInt = #line,
+                _ predicate: ([String: Any]) -> Bool = { _ in true }) -> [String: Any]? {
+        func matches(_ object: [String: Any]) -> Bool { object["type"] as? String == type && predicate(object) }
+        if let index = queued.firstIndex(where: matches) {
             return queued.remove(at: index)
         }
         let deadline = Date().addingTimeInterval(timeout)
@@ -124,7 +127,7 @@ final class TestClient {
             guard let event = nextEvent(timeout: deadline.timeIntervalSinceNow) else { break }
             guard case .text(let bytes) = event,
                   let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else { continue }
-            if object["type"] as? String == type { return object }
+            if matches(object) { return object }
             skipped.append(object)
         }
         XCTFail("no \(type) within \(timeout)s; got \(skipped.map { $0["type"] ?? "?" })", file: file, line: line)

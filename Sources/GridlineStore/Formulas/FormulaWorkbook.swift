@@ -1,0 +1,62 @@
+import GridlineFormula
+
+/// The formula state of the sheets the writer works on (SPEC §14): one `SheetCalculation` per
+/// sheet, built lazily from the stored cells — a restart rebuilds each sheet's dependency graph
+/// on its first write — and the compiler whose interned trees filled-down formulas share.
+// @unchecked: used only on the store's writer thread, inside its transactions.
+public final class FormulaWorkbook: @unchecked Sendable {
+    let compiler = FormulaCompiler()
+    private var sheets: [String: SheetCalculation] = [:]
+    /// Most recently used last; the least recent sheet is dropped past `maxSheets`.
+    private var recency: [String] = []
+    let maxSheets: Int
+
+    public init(maxSheets: Int = 64) {
+        self.maxSheets = maxSheets
+    }
+
+    /// The sheet's state, rebuilt from the database unless it matches the stored `seq`.
+    func sheet(_ db: Database, id sheetId: String, seq: Int64) throws -> SheetCalculation {
+        if let sheet = sheets[sheetId], sheet.seq == seq {
+            touch(sheetId)
+            return sheet
+        }
+        let sheet = try load(db, sheetId: sheetId, seq: seq)
+        sheets[sheetId] = sheet
+        touch(sheetId)
+        if sheets.count > maxSheets, let oldest = recency.first {
+            recency.removeFirst()
+            sheets[oldest] = nil
+            compiler.purgeUnused()
+        }
+        return sheet
+    }
+
+    /// How many sheets are held, for tests and figures.
+    public var sheetCount: Int { sheets.count }
+
+    private func touch(_ sheetId: String) {
+        if let index = recency.lastIndex(of: sheetId) { recency.remove(at: index) }
+        recency.append(sheetId)
+    }
+
+    /// Reads every stored cell and compiles every formula. A stored formula that no longer
+    /// compiles (written before the server evaluated formulas) is kept as a constant.
+    private func load(_ db: Database, sheetId: String, seq: Int64) throws -> SheetCalculation {
+        let sheet = SheetCalculation(sheetId: sheetId, seq: seq)
+        let count = try db.scalarInt64("SELECT count(*) FROM cells WHERE sheet_id = ?", [.text(sheetId)]) ?? 0
+        let formulaCount = try db.scalarInt64(
+            "SELECT count(*) FROM cells WHERE sheet_id = ? AND formula IS NOT NULL", [.text(sheetId)]) ?? 0
+        sheet.reserveCapacity(cells: Int(count), formulas: Int(formulaCount))
+        _ = try db.query(
+            "SELECT cell_id, value, formula, version, error FROM cells WHERE sheet_id = ?", [.text(sheetId)]
+        ) { row -> Void in
+            guard let cell = SheetCell(a1: row.string(0)) else { return }
+            sheet.setValue(StoredValue.formulaValue(json: row.string(1), error: row.optionalString(4)), at: cell)
+            if let text = row.optionalString(2), let formula = try? compiler.compile(text, at: cell) {
+                sheet.setFormula(formula, text: text, at: cell, version: row.int64(3))
+            }
+        }
+        return sheet
+    }
+}
