@@ -5,15 +5,14 @@ import { Gridline, parseInput } from '/client/gridline.js';
 const COLUMNS = 26;
 const ROWS = 200;
 const TYPING_REFRESH_MS = 1500;
-const started = performance.now();
 
 const params = new URLSearchParams(location.search);
 const token = params.get('token');
 const roomId = params.get('room') || 'demo';
 const $ = (selector) => document.querySelector(selector);
 
-/** Timings the browser tests read (reported, not asserted). */
-const timings = { gridBuiltMs: null, gridReadyMs: null, lastApply: null };
+/** Timings the browser tests read (reported, not asserted), in ms since navigation start. */
+const timings = { gridBuiltMs: null, connectedMs: null, joinedMs: null, renderMs: null, gridReadyMs: null, lastApply: null };
 window.gridlineEditor = { timings };
 
 const columnName = (index) => String.fromCharCode(65 + index);
@@ -66,65 +65,84 @@ function showNotice(text) {
 async function main() {
   $('#app').hidden = false;
   $('#room-name').textContent = roomId;
-  const grid = buildGrid();
-  timings.gridBuiltMs = performance.now() - started;
-
   const g = new Gridline({ token });
   window.gridlineEditor.client = g;
   const indicator = $('[data-connection-state]');
   g.on('state', ({ state, reason }) => {
     indicator.textContent = state;
     indicator.dataset.state = state;
+    if (state === 'connected' && timings.connectedMs === null) timings.connectedMs = performance.now();
     if (state === 'offline') showNotice('Disconnected for good: ' + (reason || '') + '. Reload with a valid token.');
   });
+  // Connect first, so the handshake overlaps building the grid.
   g.start();
+  const grid = buildGrid();
+  timings.gridBuiltMs = performance.now();
   const room = await g.join(roomId);
+  timings.joinedMs = performance.now();
   const sheetId = room.active_sheets[0];
   if (!sheetId) { showNotice('This room has no sheet.'); return; }
   $('#sheet-name').textContent = sheetId;
   const editor = new SheetEditor(g, grid, sheetId);
   window.gridlineEditor.editor = editor;
+  const renderStart = performance.now();
   editor.renderAll();
-  timings.gridReadyMs = performance.now() - started;
+  timings.renderMs = performance.now() - renderStart;
+  timings.gridReadyMs = performance.now();
   performance.mark('gridline:grid-ready');
   wireSidePanels(g, sheetId);
 }
 
-/** Builds the whole 26 × 200 table once (about 5,200 cells: fast enough to skip virtualisation). */
+/**
+ * Builds the whole 26 × 200 grid once as ARIA grid rows of divs. Every cell exists in the DOM
+ * (so `[data-cell]` always finds it), but each row has `content-visibility: auto`, so the
+ * browser lays out and paints only the rows on screen: a full table layout of 5,200 cells
+ * measured 200–600 ms here, the visible rows a few ms.
+ */
 function buildGrid() {
   const table = $('#grid');
-  const head = document.createElement('thead');
-  const headRow = document.createElement('tr');
-  const corner = document.createElement('th');
-  corner.setAttribute('scope', 'col');
+  table.setAttribute('aria-rowcount', String(ROWS + 1));
+  table.setAttribute('aria-colcount', String(COLUMNS + 1));
+  const headRow = document.createElement('div');
+  headRow.className = 'row head';
+  headRow.setAttribute('role', 'row');
+  const corner = document.createElement('div');
+  corner.className = 'corner';
+  corner.setAttribute('role', 'columnheader');
   headRow.appendChild(corner);
   for (let c = 0; c < COLUMNS; c++) {
-    const th = document.createElement('th');
-    th.setAttribute('scope', 'col');
+    const th = document.createElement('div');
+    th.className = 'colhead';
+    th.setAttribute('role', 'columnheader');
     th.textContent = columnName(c);
     headRow.appendChild(th);
   }
-  head.appendChild(headRow);
-  const body = document.createElement('tbody');
+  const fragment = document.createDocumentFragment();
+  fragment.appendChild(headRow);
   const cells = new Map();
   for (let r = 0; r < ROWS; r++) {
-    const tr = document.createElement('tr');
-    const th = document.createElement('th');
-    th.setAttribute('scope', 'row');
+    const tr = document.createElement('div');
+    tr.className = 'row';
+    tr.setAttribute('role', 'row');
+    tr.setAttribute('aria-rowindex', String(r + 2));
+    const th = document.createElement('div');
+    th.className = 'rowhead';
+    th.setAttribute('role', 'rowheader');
     th.textContent = String(r + 1);
     tr.appendChild(th);
     for (let c = 0; c < COLUMNS; c++) {
-      const td = document.createElement('td');
+      const td = document.createElement('div');
       const id = cellName(c, r);
+      td.className = 'cell';
       td.dataset.cell = id;
       td.id = 'cell-' + id;
       td.setAttribute('role', 'gridcell');
       tr.appendChild(td);
       cells.set(id, td);
     }
-    body.appendChild(tr);
+    fragment.appendChild(tr);
   }
-  table.append(head, body);
+  table.appendChild(fragment);
   return { table, cells };
 }
 
@@ -189,7 +207,7 @@ class SheetEditor {
     g.on('typing', ({ room }) => { if (room === roomId) { this.renderCursors(); this.renderTyping(); } });
 
     this.table.addEventListener('mousedown', (e) => {
-      const td = e.target.closest('td[data-cell]');
+      const td = e.target.closest('.cell[data-cell]');
       if (!td) return;
       e.preventDefault();
       if (this.editing) this.commit();
@@ -198,7 +216,7 @@ class SheetEditor {
       this.table.focus();
     });
     this.table.addEventListener('dblclick', (e) => {
-      const td = e.target.closest('td[data-cell]');
+      const td = e.target.closest('.cell[data-cell]');
       if (td) this.beginEdit({ replace: false });
     });
     this.table.addEventListener('keydown', (e) => this.onGridKey(e));
