@@ -84,6 +84,12 @@ final class BrowserEditorTests: XCTestCase {
         XCTAssertEqual(details["formula_bar"] as? String, "=A1*2")
     }
 
+    func testNotificationsAIAndUploadPanelsWork() throws {
+        let details = try scenario("side_panels")
+        XCTAssertEqual(details["notification_title"] as? String, "<b>Review</b> Q3")
+        XCTAssertTrue((details["upload_status"] as? String ?? "").contains("/api/v1/uploads/"), "\(details)")
+    }
+
     /// Reported, not asserted (timings on a shared 2-core machine vary): see the test log.
     func testMeasureLoadApplyAndCursorMemory() throws {
         let details = try scenario("measure", environment: ["WEBSOCKET_CURSOR_RATE": "30"])

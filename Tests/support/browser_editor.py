@@ -244,6 +244,9 @@ def scenario_two_users(s):
         s.eventually_in(handle, lambda: sorted(s.js(
             "return [...document.querySelectorAll('[data-presence] [data-user-id]')].map(e => e.dataset.userId)")) == ["alice", "bob"],
             10, "both presence badges")
+    hidden_shown = s.js("return [...document.querySelectorAll('[hidden]')].filter(e => getComputedStyle(e).display !== 'none').map(e => e.id || e.className)")
+    if hidden_shown:
+        raise Failure(f"hidden elements are displayed: {hidden_shown}")
     colours = s.js("return [...document.querySelectorAll('[data-presence] [data-user-id]')].map(e => getComputedStyle(e).backgroundColor)")
     if len(set(colours)) != 2:
         raise Failure(f"badges share a colour: {colours}")
@@ -321,13 +324,13 @@ def conflict_round(s, alice, bob, carol, cell, mine, theirs, keep):
     s.wait_cell(bob, cell, theirs)
     s.to(alice)
     s.type_keys(Keys.ENTER)
-    s.eventually_in(alice, lambda: s.js("const e = document.querySelector('[data-conflict]'); return e && !e.hidden"), 10, "conflict banner")
+    s.eventually_in(alice, lambda: s.js("const e = document.querySelector('[data-conflict]'); return e && !e.hidden && getComputedStyle(e).display !== 'none'"), 10, "conflict banner")
     text = s.js("return document.querySelector('[data-conflict]').textContent")
     if theirs not in text:
         raise Failure(f"banner does not show theirs: {text!r}")
     s.d.find_element(By.ID, "keep-mine" if keep else "take-theirs").click()
     winner = mine if keep else theirs
-    s.eventually_in(alice, lambda: s.js("return document.querySelector('[data-conflict]').hidden"), 5, "banner gone")
+    s.eventually_in(alice, lambda: s.js("const e = document.querySelector('[data-conflict]'); return e.hidden && getComputedStyle(e).display === 'none'"), 5, "banner gone")
     s.wait_cell(alice, cell, winner)
     s.wait_cell(bob, cell, winner)
     eventually(lambda: carol.snapshot().get(cell, {}).get("value") == winner, 10, f"server holds {winner}")
@@ -445,6 +448,44 @@ def scenario_formula(s):
     s.details["formula_bar"] = bar
 
 
+def scenario_side_panels(s):
+    import tempfile
+    import urllib.request
+    alice = s.window("alice", first=True)
+    body = json.dumps({"user_id": "alice", "title": "<b>Review</b> Q3", "message": "numbers are in",
+                       "category": "tasks", "priority": "high", "module_name": "projects"}).encode()
+    request = urllib.request.Request(f"{s.base}/api/v1/ws/broadcast/notification?event_type=notification_created", data=body,
+                                     method="POST", headers={"Authorization": "Bearer " + token(s.secret, "admin", "admin"),
+                                                             "Content-Type": "application/json"})
+    urllib.request.urlopen(request, timeout=10).read()
+    s.eventually_in(alice, lambda: s.js("return document.querySelector('[data-unread-count]').textContent") == "1", 10, "unread 1")
+    title = s.js("return document.querySelector('[data-notifications] li strong').textContent")
+    if title != "<b>Review</b> Q3":
+        raise Failure(f"notification title shown as {title!r}")
+    s.d.find_element(By.CSS_SELECTOR, "[data-notifications] li button").click()
+    s.eventually_in(alice, lambda: s.js("return document.querySelector('[data-unread-count]').textContent") == "0", 10, "unread 0")
+    # AI panel: the seed's numbers in B1:B10.
+    range_input = s.d.find_element(By.ID, "ai-range")
+    range_input.clear()
+    range_input.send_keys("B1:B10")
+    s.d.find_element(By.CSS_SELECTOR, "#ai-form button").click()
+    result = s.eventually_in(alice, lambda: s.js("return document.querySelector('[data-ai-result]').textContent"), 20, "AI result")
+    progress = s.js("return document.querySelector('[data-ai-progress]').value")
+    if progress != 100 or "B1:B10" not in result:
+        raise Failure(f"AI panel shows {progress}% and {result!r}")
+    # Upload with a progress bar.
+    with tempfile.NamedTemporaryFile("wb", suffix=".csv", delete=False) as handle:
+        handle.write(b"a,b\n" * 50000)
+        path = handle.name
+    s.d.find_element(By.ID, "upload-input").send_keys(path)
+    status = s.eventually_in(alice, lambda: (lambda t: t if t.startswith("Uploaded") else None)(
+        s.js("return document.querySelector('[data-upload-status]').textContent")), 20, "upload done")
+    os.unlink(path)
+    if s.js("return document.querySelector('[data-upload-progress]').value") != 100:
+        raise Failure("upload progress did not reach 100")
+    s.details.update(ai_result=result, upload_status=status, notification_title=title)
+
+
 def scenario_measure(s):
     carol = s.third()
     for block in range(5):  # 5,000 filled cells: columns A..Y, rows 1..200
@@ -503,7 +544,7 @@ def scenario_measure(s):
 SCENARIOS = {
     "two_users": scenario_two_users, "keyboard": scenario_keyboard, "conflict": scenario_conflict,
     "restart": scenario_restart, "xss": scenario_xss, "paste": scenario_paste, "formula": scenario_formula,
-    "measure": scenario_measure,
+    "measure": scenario_measure, "side_panels": scenario_side_panels,
 }
 
 
