@@ -159,7 +159,7 @@ class SheetEditor {
     this.conflict = null;
     this.cursors = new Map(); // userId → element
     this.typingAt = new Map(); // userId → cellId
-    this.lastTypingSent = 0;
+    this.lastTypingSent = -Infinity;
     this.scroll = $('#grid-scroll');
     this.input = $('#cell-editor');
     this.bar = $('#formula-bar');
@@ -340,7 +340,7 @@ class SheetEditor {
     this.editing = null;
     this.input.hidden = true;
     if (editing) this.g.setTyping(roomId, editing.cellId, false);
-    this.lastTypingSent = 0;
+    this.lastTypingSent = -Infinity;
     if (keepFocus) this.table.focus();
     if (cancelled || editing) this.refreshBar();
   }

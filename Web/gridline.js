@@ -384,10 +384,14 @@ export class Gridline {
     const ws = this._ws;
     try {
       if (this._notificationFilters) this.request({ type: 'subscribe_notifications', ...this._notificationFilters }).catch(() => {});
-      await Promise.all([...this.rooms.keys()].map((room) => this._joinAndLoad(room)));
+      // One room that cannot be rejoined (deleted, no longer allowed) must not hold back the rest.
+      const outcomes = await Promise.allSettled([...this.rooms.keys()].map((room) => this._joinAndLoad(room)));
       if (this._ws !== ws) return;
       this._synced = true;
       this._pump();
+      for (const o of outcomes) {
+        if (o.status === 'rejected' && o.reason && o.reason.code !== 'DISCONNECTED') this._emit('error', { message: { code: o.reason.code, error: o.reason.message } });
+      }
     } catch (e) {
       if (this._ws === ws && !(e instanceof GridlineError && e.code === 'DISCONNECTED')) this._emit('error', { message: { code: e.code, error: e.message } });
     }

@@ -45,9 +45,9 @@ final class BrowserEditorTests: XCTestCase {
     }
 
     func testTwoWindowsSeePresenceEditsRemoteCursorsAndExpiringTyping() throws {
-        let details = try scenario("two_users", environment: ["TYPING_TIMEOUT": "2"])
+        let details = try scenario("two_users", environment: ["TYPING_TIMEOUT": "4"])
         XCTAssertEqual((details["screenshots"] as? [String])?.count, 2)
-        XCTAssertLessThan(details["typing_expired_after_s"] as? Double ?? 99, 8)
+        XCTAssertLessThan(details["typing_expired_after_s"] as? Double ?? 99, 12)
     }
 
     func testKeyboardNavigatesAndEditsLikeASpreadsheet() throws {

@@ -271,7 +271,7 @@ def scenario_two_users(s):
     s.eventually_in(bob, lambda: s.js("return !!document.querySelector(\"[data-typing][data-user-id='alice']\")"), 10, "typing indicator")
     s.screenshot(alice, "browser-two-users-alice.png")
     s.screenshot(bob, "browser-two-users-bob.png")
-    s.eventually_in(bob, lambda: not s.js("return !!document.querySelector(\"[data-typing][data-user-id='alice']\")"), 12, "typing expiry")
+    s.eventually_in(bob, lambda: not s.js("return !!document.querySelector(\"[data-typing][data-user-id='alice']\")"), 12, "typing expiry")  # the server ends it after TYPING_TIMEOUT (4 s in the test)
     s.details["typing_expired_after_s"] = round(time.time() - shown, 2)
     s.to(alice)
     s.type_keys(Keys.ESCAPE)
