@@ -26,8 +26,13 @@ let package = Package(
             dependencies: [
                 "GridlineCrypto", "GridlineJSON", "GridlineHTTP", "GridlineWebSocket",
                 "GridlineLoop", "GridlineStore", "GridlineCollab", "GridlineEngineIO", "GridlineFormula",
-            ]
+            ],
+            plugins: ["EmbedWebAssets"]
         ),
+        // Web/ (the browser client and editor, SPEC §13) is compiled into GridlineServer by this
+        // plugin, which runs our own tiny generator; no file is read at run time.
+        .executableTarget(name: "gridline-embed", dependencies: ["GridlineCrypto"]),
+        .plugin(name: "EmbedWebAssets", capability: .buildTool(), dependencies: ["gridline-embed"]),
         .target(
             name: "GridlineBench",
             dependencies: ["CGridlineSystem", "GridlineCrypto", "GridlineJSON", "GridlineWebSocket"]

@@ -8,7 +8,7 @@ enum Access: String, Sendable {
 /// Every HTTP endpoint, routed by `Router<Endpoint>` and answered in `Server+REST.swift`.
 /// The OpenAPI document is checked against this list by a test.
 enum Endpoint: String, Sendable, CaseIterable {
-    case websocket, demo, health, metrics, openAPI
+    case websocket, editor, webAsset, health, metrics, openAPI
     case wsHealth, wsConfig, wsStats, wsStatsDetailed, wsRooms
     case listRooms, createRoom, getRoom, deleteRoom, createSheet, getSheet
     case broadcastRoom, notifyUser, broadcastNotification, listNotifications
@@ -18,7 +18,8 @@ enum Endpoint: String, Sendable, CaseIterable {
     var route: (method: String, path: String) {
         switch self {
         case .websocket: return ("GET", "/api/v1/ws")
-        case .demo: return ("GET", "/")
+        case .editor: return ("GET", "/")
+        case .webAsset: return ("GET", "/client/{asset}")
         case .health: return ("GET", "/api/v1/health")
         case .metrics: return ("GET", "/metrics")
         case .openAPI: return ("GET", "/api/v1/openapi.json")
@@ -47,7 +48,7 @@ enum Endpoint: String, Sendable, CaseIterable {
 
     var access: Access {
         switch self {
-        case .websocket, .demo, .health, .metrics, .openAPI, .wsConfig: return .open
+        case .websocket, .editor, .webAsset, .health, .metrics, .openAPI, .wsConfig: return .open
         case .getSheet, .listNotifications, .putUpload, .getUpload, .getAIJob: return .user
         default: return .admin
         }

@@ -23,10 +23,21 @@ enum OpenAPIOperations {
     static func describe(_ endpoint: Endpoint) -> OpenAPIOperation {
         switch endpoint {
         case .websocket: return websocket
-        case .demo:
-            return OpenAPIOperation(tag: "server", summary: "The demo page", responses: [
-                (200, R.content("A single HTML page that connects to the WebSocket.", type: "text/html")),
+        case .editor:
+            return OpenAPIOperation(tag: "web", summary: "The collaborative table editor", responses: [
+                (200, R.content("The editor page; `?token=` and `?room=` (default `demo`) are read by its script.",
+                                type: "text/html")),
+                (304, ["description": "Unchanged since the `If-None-Match` ETag; no body."]),
             ])
+        case .webAsset:
+            return OpenAPIOperation(
+                tag: "web", summary: "The browser client library and the editor's script and style",
+                parameters: [path("asset", S.string(min: 1, example: "gridline.js"))],
+                responses: [
+                    (200, R.content("`gridline.js` (ES module), `editor.js` or `editor.css`.", type: "text/javascript")),
+                    (304, ["description": "Unchanged since the `If-None-Match` ETag; no body."]),
+                    (404, R.json("No such file.", schema: "Error")),
+                ])
         case .health:
             return OpenAPIOperation(tag: "server", summary: "Liveness and storage health", responses: [
                 (200, R.json("Up; `storage` says whether SQLite answers.", schema: "Health")),

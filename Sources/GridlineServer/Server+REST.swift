@@ -42,10 +42,10 @@ extension Server {
             store.healthCheck(completion: onLoop { [unowned self] (healthy: Bool) in
                 respond(.json(status: 200, self.health(storageOK: healthy)))
             })
-        case .demo:
-            var headers = HTTPHeaders()
-            headers.set("Content-Type", "text/html; charset=utf-8")
-            respond(HTTPResponse(status: 200, headers: headers, body: Array(DemoPage.html.utf8)))
+        case .editor:
+            respond(WebAssets.response(for: "index.html", head: request.head))
+        case .webAsset:
+            respond(WebAssets.clientFile(request.params["asset"] ?? "", head: request.head))
         case .openAPI:
             respond(.json(status: 200, OpenAPIDocument.document(version: Self.version)))
         case .metrics:

@@ -63,7 +63,8 @@ final class CommandLineEndToEndTests: XCTestCase {
         defer { second.stop() }
         XCTAssertEqual(try REST.call(second.port, "GET", "/api/v1/ws/stats", token: String(token)).status, 200)
         let page = try REST.call(second.port, "GET", "/", token: nil)
-        XCTAssertTrue(String(decoding: page.body, as: UTF8.self).contains("<title>Gridline demo</title>"))
+        let html = String(decoding: page.body, as: UTF8.self)
+        XCTAssertTrue(html.contains("<title>Gridline</title>") && html.contains("data-connection-state"), html)
     }
 
     func testTokenCommandOutputConnectsWithItsRoleAndRooms() throws {
