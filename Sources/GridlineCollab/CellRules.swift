@@ -40,18 +40,22 @@ public enum CellRules {
             }
             formula = text
         }
-        // With a formula the server computes the value (SPEC §14): one sent along is ignored.
-        let valueJSON: [UInt8]
-        if formula != nil {
-            valueJSON = Array("null".utf8)
-        } else {
-            guard let value = object["value"] else {
-                throw CellRuleViolation(field: path + "value", expectation: "is required (string, number, boolean or null)")
-            }
+        // With a formula the server computes the value (SPEC §14): one sent along is ignored,
+        // though it must still be a cell value.
+        let value = object["value"]
+        if let value {
             switch value {
             case .string, .number, .bool, .null: break
             case .array, .object:
                 throw CellRuleViolation(field: path + "value", expectation: "must be a string, number, boolean or null, got \(value.typeName)")
+            }
+        }
+        let valueJSON: [UInt8]
+        if formula != nil {
+            valueJSON = Array("null".utf8)
+        } else {
+            guard let value else {
+                throw CellRuleViolation(field: path + "value", expectation: "is required (string, number, boolean or null)")
             }
             valueJSON = value.serialized()
             guard valueJSON.count <= maxValueBytes else {
