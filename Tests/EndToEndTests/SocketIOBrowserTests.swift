@@ -78,6 +78,8 @@ final class SocketIOBrowserTests: XCTestCase {
         XCTAssertEqual(r.int("b_heard_edit", "message", "version"), 1)
         XCTAssertEqual(r.int("b_heard_edit", "message", "value"), 42)
         XCTAssertEqual(r.string("b_heard_edit", "message", "user_id"), ann)
+        // B's pending ack with the same number as A's edit ack is not answered by A's edit.
+        XCTAssertEqual((r["b_stray_acks"] as? [Any])?.count, 0, "\(r["b_stray_acks"] ?? "-")")
 
         // A stale version: the ack is the error, with the cell as it is.
         XCTAssertEqual(r.string("conflict", "reply", "type"), "error", "\(r["conflict"] ?? "-")")

@@ -177,10 +177,13 @@ def basic(pages: Pages, command: dict, origins: dict) -> dict:
     if mode == "default":
         result["a_upgraded"] = pages.call(a, "waitTransport", "websocket", 5000)
         result["b_upgraded"] = pages.call(b, "waitTransport", "websocket", 5000)
+    # B's next ack has the same number as A's edit ack; a cursor move has no answer for its sender.
+    pages.call(b, "emitUnanswered", "cursor_move", {"room": room, "x": 1, "y": 2, "cell": "A1"})
     result["edit"] = pages.call(a, "ack", "cell_update",
                                 {"sheet_id": sheet, "cell_id": "B2", "value": 42, "version": 0})
     seq = (result["edit"].get("reply") or {}).get("seq")
     result["b_heard_edit"] = pages.call(b, "waitEvent", "cell_updated", "seq", seq, 5000)
+    result["b_stray_acks"] = pages.call(b, "strayAckLog")
     result["conflict"] = pages.call(a, "ack", "cell_update",
                                     {"sheet_id": sheet, "cell_id": "B2", "value": 43, "version": 0})
 
