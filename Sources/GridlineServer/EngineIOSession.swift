@@ -24,6 +24,9 @@ final class EngineIOSession {
     private(set) var carrier: Carrier
     /// A WebSocket opened with this sid that has not finished the upgrade yet.
     private var probe: WebSocketChannel?
+    /// The probe was answered (`3probe`): the client now waits for its GET to end before sending
+    /// `5`, so every GET until the upgrade is answered at once (engine.io's fast-upgrade noop).
+    private var probeAnswered = false
     private(set) var isClosed = false
 
     // Long-polling: packets wait here until a GET takes them.
@@ -159,7 +162,13 @@ final class EngineIOSession {
             self.poll = nil
             self.lastPollEnded = self.service.loop.now
         }
-        if !queue.isEmpty { scheduleFlush() }
+        if !queue.isEmpty {
+            scheduleFlush()
+        } else if probeAnswered {
+            // This GET left the client after the probe was answered: held, it would stall the
+            // upgrade (and every packet behind it) until the next ping.
+            sendPacket([EngineIOPacketType.noop.wireDigit])
+        }
     }
 
     /// A POST's packets, in order; a body that does not decode ends the session.
@@ -222,6 +231,7 @@ final class EngineIOSession {
     func beginUpgrade(_ channel: WebSocketChannel) {
         probe?.close(code: CloseCode.policyViolation, reason: "superseded probe")
         probe = channel
+        probeAnswered = false
     }
 
     /// `2probe` → `3probe` (and a `6` to release the pending GET), then `5` moves the session.
@@ -237,9 +247,11 @@ final class EngineIOSession {
             FrameEncoder.encode(opcode: .text, payload: pong, into: &frame)
             channel.write(ByteChunk(frame))
             // Fast upgrade: the client waits for its poll to return before sending `5`.
+            probeAnswered = true
             if poll != nil, queue.isEmpty { sendPacket([EngineIOPacketType.noop.wireDigit]) }
         } else if packet.type == .upgrade {
             probe = nil
+            probeAnswered = false
             completeUpgrade(to: channel)
         } else {
             channel.close(code: CloseCode.protocolError, reason: "expected the upgrade")
@@ -269,6 +281,7 @@ final class EngineIOSession {
     func webSocketClosed(_ channel: WebSocketChannel) {
         if channel === probe {
             probe = nil
+            probeAnswered = false
             return
         }
         if case .websocket(let current) = carrier, current === channel {

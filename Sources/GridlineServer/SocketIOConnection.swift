@@ -2,6 +2,7 @@ import GridlineCollab
 import GridlineEngineIO
 import GridlineJSON
 import GridlineLoop
+import GridlineStore
 import GridlineWebSocket
 
 /// Socket.IO v5 on one Engine.IO session, namespace `/` only (SPEC §12). Before CONNECT it
@@ -148,9 +149,11 @@ final class SocketIOConnection: SessionTransport {
         server.dispatch(IncomingMessage(type: type, body: body, requestID: requestID), from: session)
     }
 
-    /// Remembers an ack; a client that gave no `request_id` gets one made from the ack id.
+    /// Remembers an ack; a client that gave no `request_id` gets a random one. Not one made from
+    /// the ack id: every client counts acks from 0, and a room broadcast carries its sender's
+    /// `request_id`, so another client's pending ack with the same id would take it as its answer.
     private func registerAck(_ ackID: UInt64, requestID: String?, type: String) -> String {
-        let id = requestID ?? "sio-\(ackID)"
+        let id = requestID ?? RandomID.make(prefix: "sio-")
         if pendingAcks.count >= Self.maxPendingAcks { pendingAcks.removeFirst() }
         pendingAcks.append((id, ackID, type == "sync"))
         return id
