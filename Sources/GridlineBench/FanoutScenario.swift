@@ -45,6 +45,10 @@ class FanoutScenario: ScenarioRun {
     private var tsOutOfRange = 0
     private var withoutStamp = 0
     private var latency = LatencyHistogram()
+    /// The server's CPU seconds around the test window: on a shared machine, deliveries per
+    /// server CPU second compare servers better than deliveries per wall-clock second.
+    private var serverCPUAtTestStart: Double?
+    private var serverCPUAtTestEnd: Double?
     private let messagePrefix: [UInt8]
     private let messageSuffix: [UInt8]
     private var payload: [UInt8] = []
@@ -122,6 +126,7 @@ class FanoutScenario: ScenarioRun {
     }
 
     private func testPhase() {
+        serverCPUAtTestStart = options.serverPID.flatMap { ServerProcess.cpuSeconds(pid: $0) }
         testStart = BenchClock.now()
         var lastReport = testStart
         pool.run(until: testStart + BenchClock.nanoseconds(options.duration), tickMs: options.rate > 0 ? 1 : 10) { now in
@@ -133,6 +138,7 @@ class FanoutScenario: ScenarioRun {
             return true
         }
         testEnd = BenchClock.now()
+        serverCPUAtTestEnd = options.serverPID.flatMap { ServerProcess.cpuSeconds(pid: $0) }
     }
 
     /// Waits for what is still on its way, up to `--drain` or until nothing arrived for 1 s.
@@ -251,6 +257,10 @@ class FanoutScenario: ScenarioRun {
         report.set("expected", expected)
         report.set("delivery_ratio", expected > 0 ? Double(delivered) / Double(expected) : 0, places: 4)
         report.set("delivered_per_s", Double(deliveredInTest) / seconds)
+        if let start = serverCPUAtTestStart, let end = serverCPUAtTestEnd {
+            report.set("server_cpu_test_s", end - start, places: 2)
+            report.set("delivered_per_server_cpu_s", end > start ? Double(deliveredInTest) / (end - start) : 0, places: 0)
+        }
         report.latency("lat", latency)
         report.set("ts_out_of_range", tsOutOfRange)
         report.set("cursor_without_meta", withoutStamp)

@@ -31,6 +31,8 @@ final class SocketIOScenario {
     func run() throws(BenchFailure) -> String {
         var wsRate: Double?
         var sioRate: Double?
+        var wsPerCPU: Double?
+        var sioPerCPU: Double?
         for part in options.parts {
             let offset = Self.userOffsets[part] ?? 0
             switch part {
@@ -38,11 +40,13 @@ final class SocketIOScenario {
                 Progress.say("— part ws: raw WebSocket fan-out on \(options.path)")
                 let figures = try fanout(path: options.path, offset: offset, socketIO: false)
                 wsRate = figures["delivered_per_s"]?.doubleValue
+                wsPerCPU = figures["delivered_per_server_cpu_s"]?.doubleValue
                 add("ws", figures)
             case .sio:
                 Progress.say("— part sio: Socket.IO fan-out on \(Self.socketIOWebSocketPath)")
                 let figures = try fanout(path: Self.socketIOWebSocketPath, offset: offset, socketIO: true)
                 sioRate = figures["delivered_per_s"]?.doubleValue
+                sioPerCPU = figures["delivered_per_server_cpu_s"]?.doubleValue
                 add("sio", figures)
             case .poll:
                 Progress.say("— part poll: \(options.pollers) long-polling clients under \(options.loadClients) × \(options.loadRate) msg/s")
@@ -60,6 +64,11 @@ final class SocketIOScenario {
         if let wsRate { report.set("ws_delivered_per_s", wsRate) }
         if let sioRate { report.set("sio_delivered_per_s", sioRate) }
         if let wsRate, let sioRate, wsRate > 0 { report.set("sio_to_ws_ratio", sioRate / wsRate, places: 3) }
+        if let ws = wsPerCPU, let sio = sioPerCPU, ws > 0 {
+            report.set("ws_delivered_per_server_cpu_s", ws, places: 0)
+            report.set("sio_delivered_per_server_cpu_s", sio, places: 0)
+            report.set("sio_to_ws_ratio_per_server_cpu", sio / ws, places: 3)
+        }
         for (key, value) in summary { report.set(key, value) }
         for (key, value) in parts { report.set(key, value) }
         return report.line
