@@ -73,11 +73,14 @@ final class PollingLatencyProbe: PollingPoolDelegate, @unchecked Sendable {
                 otherEvents += 1
                 return
             }
-            guard let stamp = CursorStamp.read(body, object: arguments), stamp.ts >= startedAt, stamp.ts <= now else {
+            guard let stamp = CursorStamp.read(body, object: arguments), stamp.ts >= startedAt else {
                 withoutStamp += 1
                 return
             }
-            latency.record(now - stamp.ts)
+            // The senders run on the main thread: a message sent after this pass's clock reading
+            // can still be in what the pass read, so its arrival is read from the clock again.
+            let arrived = stamp.ts <= now ? now : BenchClock.now()
+            latency.record(arrived &- min(stamp.ts, arrived))
             received += 1
         case .ack(let id, let arguments) where id == Self.joinAckID:
             let argument = UnsafeBufferPointer(rebasing: body[arguments])
