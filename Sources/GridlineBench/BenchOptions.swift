@@ -4,7 +4,19 @@
 /// tested on its own; the secret is resolved later by `BenchSecret`.
 public struct BenchOptions: Sendable, Equatable {
     public enum Scenario: String, Sendable, CaseIterable {
-        case fanout, idle, connect, cells
+        case fanout, idle, connect, cells, socketio
+    }
+
+    /// The parts of `--scenario socketio`, run in this order.
+    public enum SocketIOPart: String, Sendable, CaseIterable {
+        /// Raw WebSocket fan-out (s1 shape) on `--path`, the reference figure.
+        case ws
+        /// The same fan-out over Socket.IO on the WebSocket transport.
+        case sio
+        /// Long-polling clients timing deliveries under the s2 load.
+        case poll
+        /// Idle long-polling sessions held with a GET parked.
+        case idle
     }
 
     public var scenario: Scenario = .fanout
@@ -33,6 +45,15 @@ public struct BenchOptions: Sendable, Equatable {
     public var noJoin = false
     public var inflight = 1
     public var sharedCell = false
+    /// socketio only: which parts to run (all by default; `sio` alone against another server).
+    public var parts: [SocketIOPart] = SocketIOPart.allCases
+    /// socketio `poll`: long-polling clients, and the raw WebSocket load they share the room with.
+    public var pollers = 1
+    public var loadClients = 200
+    public var loadRate = 10.0
+    public var loadWindow = 20
+    /// socketio `idle`: how many polling sessions.
+    public var idleSessions = 10_000
     public var serverPID: Int32?
     public var label = ""
     public var help = false
@@ -47,6 +68,7 @@ public struct BenchOptions: Sendable, Equatable {
         case .idle: return 5000
         case .connect: return 2000
         case .cells: return 20
+        case .socketio: return 100
         }
     }
 
@@ -63,6 +85,7 @@ public struct BenchOptions: Sendable, Equatable {
         "--scenario", "--host", "--port", "--path", "--secret", "--secret-file", "--room", "--sheet", "--clients",
         "--senders", "--rate", "--window", "--duration", "--drain", "--hold", "--settle", "--concurrency",
         "--connect-timeout", "--join-timeout", "--close-timeout", "--inflight", "--server-pid", "--label",
+        "--parts", "--pollers", "--load-clients", "--load-rate", "--load-window", "--idle-sessions",
     ]
 
     /// Parses `--flag value` and `--flag=value` forms; unknown flags and bad numbers are errors.
@@ -103,7 +126,7 @@ public struct BenchOptions: Sendable, Equatable {
         switch flag {
         case "--scenario":
             guard let parsed = Scenario(rawValue: value) else {
-                throw UsageError(description: "--scenario must be fanout, idle, connect or cells")
+                throw UsageError(description: "--scenario must be fanout, idle, connect, cells or socketio")
             }
             scenario = parsed
         case "--host": host = value
@@ -130,6 +153,21 @@ public struct BenchOptions: Sendable, Equatable {
         case "--inflight": inflight = try Self.integer(flag, value, in: 1...1024)
         case "--server-pid": serverPID = Int32(try Self.integer(flag, value, in: 1...Int(Int32.max)))
         case "--label": label = value
+        case "--parts":
+            var chosen: [SocketIOPart] = []
+            for name in value.split(separator: ",") {
+                guard let part = SocketIOPart(rawValue: String(name)) else {
+                    throw UsageError(description: "--parts takes a comma-separated list of ws, sio, poll, idle")
+                }
+                if !chosen.contains(part) { chosen.append(part) }
+            }
+            guard !chosen.isEmpty else { throw UsageError(description: "--parts needs at least one part") }
+            parts = SocketIOPart.allCases.filter { chosen.contains($0) }
+        case "--pollers": pollers = try Self.integer(flag, value, in: 1...1000)
+        case "--load-clients": loadClients = try Self.integer(flag, value, in: 2...1_000_000)
+        case "--load-rate": loadRate = try Self.number(flag, value, in: 0.1...1_000_000)
+        case "--load-window": loadWindow = try Self.integer(flag, value, in: 1...65536)
+        case "--idle-sessions": idleSessions = try Self.integer(flag, value, in: 1...1_000_000)
         default: throw UsageError(description: "unknown flag \(flag)")
         }
     }
@@ -162,7 +200,7 @@ public struct BenchOptions: Sendable, Equatable {
     }
 
     public static let usage = """
-        usage: gridline bench [--scenario fanout|idle|connect|cells] [flags]
+        usage: gridline bench [--scenario fanout|idle|connect|cells|socketio] [flags]
         Load-tests a Gridline server over real WebSocket connections; prints one JSON line of
         results on stdout and progress on stderr. Every run ends by itself.
 
@@ -183,6 +221,14 @@ public struct BenchOptions: Sendable, Equatable {
         idle:    --hold S (5) --settle S (5, max wait for the room to go quiet) --no-join
                  (joining N clients to one room makes the server send N²/2 user_joined frames)
         cells:   --duration S (10) --inflight N (1) --shared-cell
+        socketio: --parts ws,sio,poll,idle (all, in that order; each on fresh connections)
+                 ws, sio: the fanout flags (100 clients, 10 senders, window 32) on --path, then over
+                   Socket.IO on /socket.io/ (WebSocket transport); sio alone works against any
+                   Socket.IO v5 server relaying cursor_move as cursor_moved with its meta
+                 poll: --pollers K (1) long-polling clients time deliveries while --load-clients N
+                   (200) raw WebSocket clients each send --load-rate R (10) msg/s, --load-window W (20)
+                 idle: --idle-sessions N (10000) polling sessions held --hold S with a GET parked,
+                   answering pings; --server-pid gives memory per session
         The server's own limits apply: raise WEBSOCKET_CURSOR_RATE, WEBSOCKET_REQUESTS_PER_MINUTE,
         WEBSOCKET_REQUESTS_PER_HOUR and WEBSOCKET_CONNECT_RATE on the server for load tests.
         """

@@ -10,7 +10,13 @@ import GridlineJSON
 /// the server can deliver. With `--rate R` each sender sends R msg/s on a fixed schedule;
 /// sends that would overflow the window are skipped and counted instead of queued, so a slow
 /// server shows up as skips and latency rather than as an ever-growing backlog.
-final class FanoutScenario: ScenarioRun {
+class FanoutScenario: ScenarioRun {
+    /// How a `cursor_move` travels: a JSON message (`/api/v1/ws`) or a Socket.IO event.
+    enum Framing {
+        case json
+        case socketIOEvent
+    }
+
     private struct Sender {
         let client: BenchClient
         var nextSeq: UInt64 = 0
@@ -39,20 +45,38 @@ final class FanoutScenario: ScenarioRun {
     private var tsOutOfRange = 0
     private var withoutStamp = 0
     private var latency = LatencyHistogram()
+    /// The server's CPU seconds around the test window: on a shared machine, deliveries per
+    /// server CPU second compare servers better than deliveries per wall-clock second.
+    private var serverCPUAtTestStart: Double?
+    private var serverCPUAtTestEnd: Double?
     private let messagePrefix: [UInt8]
+    private let messageSuffix: [UInt8]
     private var payload: [UInt8] = []
 
-    init(options: BenchOptions, pool: ClientPool, tokens: BenchTokens) {
+    init(options: BenchOptions, pool: ClientPool, tokens: BenchTokens, framing: Framing = .json) {
         // Everything before the sender id is the same for every message.
-        var prefix = Array("{\"type\":\"cursor_move\",\"room\":".utf8)
+        var prefix: [UInt8]
+        switch framing {
+        case .json:
+            prefix = Array("{\"type\":\"cursor_move\",\"room\":".utf8)
+            messageSuffix = Array("}}".utf8)
+        case .socketIOEvent:
+            // Engine.IO message `4`, Socket.IO EVENT `2`: the event is named by the type (SPEC §12).
+            prefix = Array("42[\"cursor_move\",{\"room\":".utf8)
+            messageSuffix = Array("}}]".utf8)
+        }
         JSONWriter.appendString(options.room, to: &prefix)
         prefix.append(contentsOf: ",\"x\":1,\"y\":2,\"cell\":\"A1\",\"meta\":{\"sid\":".utf8)
         messagePrefix = prefix
         super.init(options: options, pool: pool, tokens: tokens, joinOnOpen: true)
     }
 
+    /// Between the connect and the join phase: a protocol's own admission step (Socket.IO CONNECT).
+    func afterConnect() {}
+
     override func run() {
         connectPhase()
+        afterConnect()
         joinPhase(timeout: options.joinTimeout)
         settlePhase(maxSeconds: options.settle)
         let ready = pool.clients.filter { $0.isOpen && joined[$0.index] }
@@ -102,6 +126,7 @@ final class FanoutScenario: ScenarioRun {
     }
 
     private func testPhase() {
+        serverCPUAtTestStart = options.serverPID.flatMap { ServerProcess.cpuSeconds(pid: $0) }
         testStart = BenchClock.now()
         var lastReport = testStart
         pool.run(until: testStart + BenchClock.nanoseconds(options.duration), tickMs: options.rate > 0 ? 1 : 10) { now in
@@ -113,6 +138,7 @@ final class FanoutScenario: ScenarioRun {
             return true
         }
         testEnd = BenchClock.now()
+        serverCPUAtTestEnd = options.serverPID.flatMap { ServerProcess.cpuSeconds(pid: $0) }
     }
 
     /// Waits for what is still on its way, up to `--drain` or until nothing arrived for 1 s.
@@ -170,7 +196,7 @@ final class FanoutScenario: ScenarioRun {
         payload.append(contentsOf: ",\"ts\":".utf8)
         // Stamped as late as possible: the time in the queue is ours, not the server's.
         JSONWriter.appendInteger(Int64(BenchClock.now()), to: &payload)
-        payload.append(contentsOf: "}}".utf8)
+        payload.append(contentsOf: messageSuffix)
         pool.sendText(senders[index].client, payload)
         sent += 1
         if testEnd == .max { sentInTest += 1 }
@@ -178,40 +204,24 @@ final class FanoutScenario: ScenarioRun {
 
     override func received(_ client: BenchClient, type: Range<Int>, text: UnsafeBufferPointer<UInt8>, now: UInt64) {
         guard JSONFieldScanner.equals(text, type, "cursor_moved") else { return }
-        // `meta` is the last member but `timestamp`: found from the end without walking the
-        // `cursor` object; the member walk is the fallback for other layouts.
-        guard let metaStart = JSONFieldScanner.lastKeyValueStart("meta", in: text)
-            ?? JSONFieldScanner.member("meta", in: text, object: 0..<text.count)?.lowerBound else {
-            withoutStamp += 1
-            return
-        }
-        let meta = metaStart..<text.count
-        var sid: UInt64?
-        var seq: UInt64?
-        var ts: UInt64?
-        JSONFieldScanner.forEachMember(in: text, object: meta) { key, value in
-            if JSONFieldScanner.equals(text, key, "sid") {
-                sid = JSONFieldScanner.unsignedInteger(text, value)
-            } else if JSONFieldScanner.equals(text, key, "seq") {
-                seq = JSONFieldScanner.unsignedInteger(text, value)
-            } else if JSONFieldScanner.equals(text, key, "ts") {
-                ts = JSONFieldScanner.unsignedInteger(text, value)
-            }
-            return sid == nil || seq == nil || ts == nil
-        }
-        guard let sid, let seq, let ts else {
+        receivedCursor(text, object: 0..<text.count, now: now)
+    }
+
+    /// A `cursor_moved` whose message object spans `object` in `text`: timed and acknowledged.
+    final func receivedCursor(_ text: UnsafeBufferPointer<UInt8>, object: Range<Int>, now: UInt64) {
+        guard let stamp = CursorStamp.read(text, object: object) else {
             withoutStamp += 1
             return
         }
         // Only our own stamps from this run: anything else is someone else's cursor.
-        guard ts >= testStart, ts <= now else {
+        guard stamp.ts >= testStart, stamp.ts <= now else {
             tsOutOfRange += 1
             return
         }
-        latency.record(now - ts)
+        latency.record(now - stamp.ts)
         delivered += 1
         if testEnd == .max { deliveredInTest += 1 }
-        acknowledge(sender: sid, seq: seq, now: now)
+        acknowledge(sender: stamp.sid, seq: stamp.seq, now: now)
     }
 
     private func acknowledge(sender: UInt64, seq: UInt64, now: UInt64) {
@@ -247,6 +257,10 @@ final class FanoutScenario: ScenarioRun {
         report.set("expected", expected)
         report.set("delivery_ratio", expected > 0 ? Double(delivered) / Double(expected) : 0, places: 4)
         report.set("delivered_per_s", Double(deliveredInTest) / seconds)
+        if let start = serverCPUAtTestStart, let end = serverCPUAtTestEnd {
+            report.set("server_cpu_test_s", end - start, places: 2)
+            report.set("delivered_per_server_cpu_s", end > start ? Double(deliveredInTest) / (end - start) : 0, places: 0)
+        }
         report.latency("lat", latency)
         report.set("ts_out_of_range", tsOutOfRange)
         report.set("cursor_without_meta", withoutStamp)

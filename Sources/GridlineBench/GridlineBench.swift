@@ -28,8 +28,14 @@ public enum BenchCommand {
         }
         do {
             let secret = try BenchTokens.resolveSecret(options, environment: ProcessInfo.processInfo.environment)
-            raiseFileLimit(needed: options.clientCount + 64)
-            let line = try runScenario(options, address: address, tokens: BenchTokens(secret: secret))
+            let line: String
+            if options.scenario == .socketio {
+                raiseFileLimit(needed: SocketIOScenario.descriptorsNeeded(options) + 64)
+                line = try SocketIOScenario(options: options, address: address, tokens: BenchTokens(secret: secret)).run()
+            } else {
+                raiseFileLimit(needed: options.clientCount + 64)
+                line = try runScenario(options, address: address, tokens: BenchTokens(secret: secret))
+            }
             // Written straight to the descriptor: no stdio buffer left to flush at exit.
             FileHandle.standardOutput.write(Data((line + "\n").utf8))
             return 0
@@ -54,6 +60,7 @@ public enum BenchCommand {
         case .idle: scenario = IdleScenario(options: options, pool: pool, tokens: tokens)
         case .fanout: scenario = FanoutScenario(options: options, pool: pool, tokens: tokens)
         case .cells: scenario = CellsScenario(options: options, pool: pool, tokens: tokens)
+        case .socketio: throw BenchFailure("socketio runs its own pools")
         }
         scenario.run()
         scenario.printLimitHints()

@@ -155,7 +155,7 @@ public enum JSONFieldScanner {
     }
 
     /// `start` is at an opening quote; returns the index just past the closing one.
-    private static func skipString(_ bytes: Bytes, _ start: Int, _ end: Int) -> Int? {
+    static func skipString(_ bytes: Bytes, _ start: Int, _ end: Int) -> Int? {
         var index = start + 1
         while index < end {
             let byte = bytes[index]
@@ -166,7 +166,7 @@ public enum JSONFieldScanner {
     }
 
     /// Skips one value of any kind; nested containers are matched by depth, strings skipped whole.
-    private static func skipValue(_ bytes: Bytes, _ start: Int, _ end: Int) -> Int? {
+    static func skipValue(_ bytes: Bytes, _ start: Int, _ end: Int) -> Int? {
         guard start < end else { return nil }
         switch bytes[start] {
         case quote:

@@ -32,7 +32,8 @@ class ScenarioRun: ClientPoolDelegate {
     var settleSeconds = 0.0
     /// Frames received while joining and settling: the cost of the join broadcasts.
     var framesWhileJoining = 0
-    private var joinPayload: [UInt8] = []
+    /// What `joinPhase` sends on each connection; a subclass speaking another framing replaces it.
+    var joinPayload: [UInt8] = []
     private var framesAfterConnect = 0
     private let cpuAtStart: (server: Double?, own: Double)
 
@@ -140,23 +141,18 @@ class ScenarioRun: ClientPoolDelegate {
             return
         }
         if JSONFieldScanner.equals(text, type, "connection_established") {
-            establishedCount += 1
-            establishedLatency.record(now &- client.launchedAt)
+            noteEstablished(client, now: now)
             if serverLimits == nil { serverLimits = Self.limits(text) }
         } else if JSONFieldScanner.equals(text, type, "room_state") {
-            if !joined[client.index] {
-                joined[client.index] = true
-                joinedCount += 1
-            }
+            markJoined(client)
         } else if JSONFieldScanner.equals(text, type, "error") {
             let whole = 0..<text.count
             let code = JSONFieldScanner.member("code", in: text, object: whole)
                 .flatMap { JSONFieldScanner.string(text, $0) } ?? "UNKNOWN"
             serverErrors[code, default: 0] += 1
             let requestID = JSONFieldScanner.member("request_id", in: text, object: whole)
-            if let requestID, JSONFieldScanner.equals(text, requestID, "\"join\""), !joinRefused[client.index] {
-                joinRefused[client.index] = true
-                joinRefusedCount += 1
+            if let requestID, JSONFieldScanner.equals(text, requestID, "\"join\"") {
+                markJoinRefused(client)
             } else {
                 serverError(client, code: code, text: text, now: now)
             }
@@ -166,6 +162,26 @@ class ScenarioRun: ClientPoolDelegate {
     }
 
     func clientGotClose(_ client: BenchClient, code: UInt16?, now: UInt64) {}
+
+    /// The server admitted the client (its first message, or Socket.IO's CONNECT answer).
+    func noteEstablished(_ client: BenchClient, now: UInt64) {
+        establishedCount += 1
+        establishedLatency.record(now &- client.launchedAt)
+    }
+
+    /// The client's join was answered with the room's state.
+    func markJoined(_ client: BenchClient) {
+        guard !joined[client.index] else { return }
+        joined[client.index] = true
+        joinedCount += 1
+    }
+
+    /// The client's join drew an error: it will never join, stop waiting for it.
+    func markJoinRefused(_ client: BenchClient) {
+        guard !joinRefused[client.index] else { return }
+        joinRefused[client.index] = true
+        joinRefusedCount += 1
+    }
 
     /// Server error codes that are outcomes a scenario measures, not errors (cells: conflicts).
     var expectedServerCodes: Set<String> { [] }
