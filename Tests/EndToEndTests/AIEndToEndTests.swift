@@ -29,6 +29,21 @@ final class AIEndToEndTests: XCTestCase {
         return seen
     }
 
+    func testTheAnalyserReadsComputedFormulaValues() throws {
+        let client = try join("formulas")
+        client.send(["type": "cells_update", "sheet_id": "demo-sheet", "updates": [
+            ["cell_id": "M1", "value": 10], ["cell_id": "M2", "formula": "=M1*2"], ["cell_id": "M3", "formula": "=M2+M1"],
+            ["cell_id": "M4", "formula": "=1/0"],
+        ]])
+        XCTAssertNotNil(client.expect("cells_updated"))
+        client.send(["type": "ai_request", "request_id": "job-f", "query": "Sum M", "sheet_id": "demo-sheet",
+                     "context": ["table_range": "M1:M4"]])
+        let complete = try XCTUnwrap(events(client, request: "job-f").last)
+        let figures = try XCTUnwrap((complete["data"] as? [String: Any])?["figures"] as? [String: Any])
+        XCTAssertEqual(figures["count"] as? Int, 3, "the #DIV/0! cell is not a number")
+        XCTAssertEqual(figures["sum"] as? Double, 60)
+    }
+
     func testAnalysisFiguresMatchTheSheetsNumbers() throws {
         let client = try join("ana")
         let otherTab = try TestClient(port: server.port, token: Tokens.make(user: "ana"))
