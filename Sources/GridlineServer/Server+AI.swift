@@ -29,8 +29,8 @@ extension Server {
     static let maxAIJobsPerUser = 3
 
     func registerAIHandlers() {
-        on("ai_request") { [unowned self] session, message in try self.startAIJob(session, message) }
-        on("ai_cancel") { [unowned self] session, message in
+        router.on("ai_request") { [unowned self] session, message in try self.startAIJob(session, message) }
+        router.on("ai_cancel") { [unowned self] session, message in
             let requestID = try message.string("request_id", maxLength: 64)
             guard let job = self.aiJobs[Self.aiKey(session.user.id, requestID)] else {
                 throw MessageError(.NOT_FOUND, "no running AI job '\(requestID)'")

@@ -57,7 +57,7 @@ extension Server {
 
     func wsStatsDetailed() -> JSONValue {
         var object = wsStats()
-        let byType = messagesByType.map { ($0.0, JSONValue(Int($0.1))) }
+        let byType = router.messagesByType.map { ($0.0, JSONValue(Int($0.1))) }
         let byCode = stats.errorsByCode.sorted { $0.key < $1.key }.map { ($0.key, JSONValue(Int($0.value))) }
         let rss = Self.residentBytes()
         object.members.append(contentsOf: [

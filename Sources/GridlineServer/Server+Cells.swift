@@ -9,10 +9,10 @@ import GridlineStore
 /// so each room hears a sheet's updates in seq order.
 extension Server {
     func registerCellHandlers() {
-        on("cell_update") { [unowned self] session, message in try self.cellUpdate(session, message) }
-        on("cells_update") { [unowned self] session, message in try self.cellsUpdate(session, message) }
-        on("sheet_snapshot") { [unowned self] session, message in try self.sheetSnapshot(session, message) }
-        on("sync") { [unowned self] session, message in try self.sync(session, message) }
+        router.on("cell_update") { [unowned self] session, message in try self.cellUpdate(session, message) }
+        router.on("cells_update") { [unowned self] session, message in try self.cellsUpdate(session, message) }
+        router.on("sheet_snapshot") { [unowned self] session, message in try self.sheetSnapshot(session, message) }
+        router.on("sync") { [unowned self] session, message in try self.sync(session, message) }
     }
 
     /// The sheet a message names, which the connection must have joined the room of.

@@ -11,7 +11,7 @@ extension Server {
                  Double(stats.handshakesRefused))
         p.single("gridline_rooms_active", .gauge, "Rooms with at least one member.", Double(rooms.rooms.count))
         p.family("gridline_messages_received_total", .counter, "Client messages received, by type.",
-                 messagesByType.map { ([("type", $0.0)], Double($0.1)) })
+                 router.messagesByType.map { ([("type", $0.0)], Double($0.1)) })
         p.single("gridline_frames_sent_total", .counter, "Frames queued to clients.", Double(stats.framesOut))
         p.family("gridline_errors_total", .counter, "Error replies sent, by code.",
                  stats.errorsByCode.sorted { $0.key < $1.key }.map { ([("code", $0.key)], Double($0.value)) })

@@ -7,8 +7,8 @@ import GridlineStore
 /// read state shared across a user's connections, and creation through REST.
 extension Server {
     func registerNotificationHandlers() {
-        on("subscribe_notifications") { [unowned self] session, message in try self.subscribe(session, message) }
-        on("notification_read") { [unowned self] session, message in try self.markRead(session, message) }
+        router.on("subscribe_notifications") { [unowned self] session, message in try self.subscribe(session, message) }
+        router.on("notification_read") { [unowned self] session, message in try self.markRead(session, message) }
     }
 
     static let maxBacklog = 200

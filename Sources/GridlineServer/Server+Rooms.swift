@@ -6,8 +6,8 @@ import GridlineLoop
 /// when a connection goes away so no presence, cursor or typing indicator outlives it.
 extension Server {
     func registerRoomHandlers() {
-        on("join_room") { [unowned self] session, message in try self.joinRoom(session, message) }
-        on("leave_room") { [unowned self] session, message in
+        router.on("join_room") { [unowned self] session, message in try self.joinRoom(session, message) }
+        router.on("leave_room") { [unowned self] session, message in
             let roomID = try message.string("room_id")
             guard session.collab.rooms.contains(roomID), let room = self.rooms[roomID] else {
                 throw MessageError(.NOT_IN_ROOM, "not in room '\(roomID)'")

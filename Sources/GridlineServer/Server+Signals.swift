@@ -7,10 +7,10 @@ import GridlineLoop
 /// first thing a slow consumer loses.
 extension Server {
     func registerSignalHandlers() {
-        on("cursor_move") { [unowned self] session, message in try self.cursorMove(session, message) }
-        on("typing_start") { [unowned self] session, message in try self.typing(session, message, started: true) }
-        on("typing_stop") { [unowned self] session, message in try self.typing(session, message, started: false) }
-        on("status_update") { [unowned self] session, message in try self.statusUpdate(session, message) }
+        router.on("cursor_move") { [unowned self] session, message in try self.cursorMove(session, message) }
+        router.on("typing_start") { [unowned self] session, message in try self.typing(session, message, started: true) }
+        router.on("typing_stop") { [unowned self] session, message in try self.typing(session, message, started: false) }
+        router.on("status_update") { [unowned self] session, message in try self.statusUpdate(session, message) }
     }
 
     static let maxMetaBytes = 256

@@ -12,9 +12,9 @@ extension Server {
     var uploadDirectory: String { settings.dataDirectory + "/uploads" }
 
     func registerUploadHandlers() {
-        on("file_upload_start") { [unowned self] session, message in try self.startUpload(session, message) }
-        on("file_upload_progress") { [unowned self] session, message in try self.clientReportedProgress(session, message) }
-        on("file_upload_complete") { [unowned self] session, message in try self.clientReportedComplete(session, message) }
+        router.on("file_upload_start") { [unowned self] session, message in try self.startUpload(session, message) }
+        router.on("file_upload_progress") { [unowned self] session, message in try self.clientReportedProgress(session, message) }
+        router.on("file_upload_complete") { [unowned self] session, message in try self.clientReportedComplete(session, message) }
     }
 
     static func uploadURL(_ id: String) -> String { "/api/v1/uploads/\(id)" }

@@ -146,7 +146,7 @@ final class SocketIOConnection: SessionTransport {
         if let ackID = packet.ackID { requestID = registerAck(ackID, requestID: requestID, type: type) }
         if let refusal { return session.send(error: refusal, requestID: requestID) }
         body["type"] = .string(type)
-        server.dispatch(IncomingMessage(type: type, body: body, requestID: requestID), from: session)
+        server.router.dispatch(IncomingMessage(type: type, body: body, requestID: requestID), from: session)
     }
 
     /// Remembers an ack; a client that gave no `request_id` gets a random one. Not one made from
