@@ -112,18 +112,9 @@ extension Server {
         return ["rooms": .array(list)]
     }
 
-    /// Parses a REST body that must be a JSON object; nil after answering 400.
-    func jsonObjectBody(_ request: RESTRequest, respond: (HTTPResponse) -> Void) -> JSONObject? {
-        guard let value = try? JSONParser.parse(request.body), let object = value.objectValue else {
-            respond(.jsonError(status: 400, code: ErrorCode.INVALID_MESSAGE.rawValue, text: "body must be a JSON object"))
-            return nil
-        }
-        return object
-    }
-
     /// An admin message for clients: any JSON object with a string `type`, sent as is plus a timestamp.
     func adminMessageFrame(_ request: RESTRequest, respond: (HTTPResponse) -> Void) -> OutgoingMessage? {
-        guard var object = jsonObjectBody(request, respond: respond) else { return nil }
+        guard var object = request.jsonObjectBody(respond: respond) else { return nil }
         guard let type = object["type"]?.stringValue, !type.isEmpty, type.utf8.count <= 64 else {
             respond(.jsonError(status: 400, code: ErrorCode.INVALID_MESSAGE.rawValue, text: "field 'type' must be a non-empty string"))
             return nil

@@ -191,17 +191,6 @@ extension Server {
          "error": JSONValue(cell.error), "version": JSONValue(cell.version), "seq": JSONValue(cell.seq)]
     }
 
-    func storeFailure(_ error: Error, user: User) -> MessageError {
-        if let storeError = error as? StoreError, case .sheetNotFound = storeError {
-            return MessageError(.SHEET_NOT_FOUND, "the sheet no longer exists")
-        }
-        if let storeError = error as? StoreError, case .invalid(let text) = storeError {
-            return MessageError(.INVALID_MESSAGE, text)
-        }
-        log(.error, "store_failed", user: user.id, [("error", .string("\(error)"))])
-        return MessageError(.INTERNAL_ERROR, "the update could not be stored", recoverable: true)
-    }
-
     // MARK: Snapshot and sync
 
     private func sheetSnapshot(_ session: ClientSession, _ message: IncomingMessage) throws {

@@ -104,7 +104,7 @@ extension Server {
 
     /// `POST /api/v1/ws/broadcast/notification?event_type=…`: persist, then deliver.
     func createNotification(_ request: RESTRequest, respond: @escaping (HTTPResponse) -> Void) {
-        guard let body = jsonObjectBody(request, respond: respond) else { return }
+        guard let body = request.jsonObjectBody(respond: respond) else { return }
         func text(_ field: String, required: Bool, max: Int) -> String?? {
             guard let value = body[field], !value.isNull else {
                 if required { respond(.jsonError(status: 400, code: "INVALID_MESSAGE", text: "field '\(field)' is required")) }

@@ -6,8 +6,6 @@ import GridlineJSON
 /// REST answers (SPEC §9). Handlers run on the loop thread and call `respond` exactly once,
 /// possibly later (after a database round trip).
 extension Server {
-    static let version = "0.1.0"
-
     func handle(_ request: RESTRequest, endpoint: Endpoint?, respond: @escaping (HTTPResponse) -> Void) {
         guard let endpoint else {
             switch restRouter.match(method: request.head.method, path: request.head.path) {
@@ -102,6 +100,17 @@ extension Server {
             "version": .string(Self.version),
             "uptime_seconds": JSONValue(Int(Date().timeIntervalSince(startedAt))),
         ]
+    }
+}
+
+extension RESTRequest {
+    /// The body, which must be a JSON object; nil after answering 400.
+    func jsonObjectBody(respond: (HTTPResponse) -> Void) -> JSONObject? {
+        guard let value = try? JSONParser.parse(body), let object = value.objectValue else {
+            respond(.jsonError(status: 400, code: ErrorCode.INVALID_MESSAGE.rawValue, text: "body must be a JSON object"))
+            return nil
+        }
+        return object
     }
 }
 

@@ -6,12 +6,6 @@ import GridlineStore
 /// Rooms and sheets through REST (SPEC §9). The loop's directory changes only after the
 /// database has committed, so a room is never joinable before it exists on disk.
 extension Server {
-    /// Ids clients choose for rooms, sheets and uploads: safe in URLs and logs.
-    static func isValidID(_ id: String) -> Bool {
-        !id.isEmpty && id.utf8.count <= 64
-            && id.utf8.allSatisfy { $0.isASCIIIdentifierByte } && !id.utf8.allSatisfy { $0 == UInt8(ascii: ".") }
-    }
-
     func roomJSON(_ info: RoomInfo) -> JSONValue {
         [
             "room_id": .string(info.id), "name": .string(info.name),
@@ -38,10 +32,10 @@ extension Server {
     /// Reads `{<idField>?, name}`; nil after answering 400.
     private func idAndName(_ request: RESTRequest, idField: String, prefix: String,
                            respond: (HTTPResponse) -> Void) -> (id: String, name: String)? {
-        guard let body = jsonObjectBody(request, respond: respond) else { return nil }
+        guard let body = request.jsonObjectBody(respond: respond) else { return nil }
         var id = RandomID.make(prefix: prefix)
         if let raw = body[idField], !raw.isNull {
-            guard let text = raw.stringValue, Self.isValidID(text) else {
+            guard let text = raw.stringValue, ChosenID.isValid(text) else {
                 respond(.jsonError(status: 400, code: "INVALID_MESSAGE",
                                    text: "field '\(idField)' must be 1–64 characters of A–Z, a–z, 0–9, '-', '_' or '.'"))
                 return nil
@@ -156,22 +150,4 @@ extension Server {
         })
     }
 
-    /// Store errors as REST answers: 409 for a duplicate id, 404 for a missing parent.
-    func restStoreFailure(_ error: Error) -> HTTPResponse {
-        switch error as? StoreError {
-        case .duplicate(let what)?: return .jsonError(status: 409, code: "INVALID_MESSAGE", text: "\(what) already exists")
-        case .roomNotFound(let id)?: return .jsonError(status: 404, code: "NOT_FOUND", text: "room '\(id)' does not exist")
-        case .sheetNotFound(let id)?: return .jsonError(status: 404, code: "NOT_FOUND", text: "sheet '\(id)' does not exist")
-        default:
-            log(.error, "store_failed", [("error", .string("\(error)"))])
-            return .jsonError(status: 500, code: "INTERNAL_ERROR", text: "the database could not complete the request")
-        }
-    }
-}
-
-extension UInt8 {
-    var isASCIIIdentifierByte: Bool {
-        (self >= 0x30 && self <= 0x39) || (self >= 0x41 && self <= 0x5A) || (self >= 0x61 && self <= 0x7A)
-            || self == UInt8(ascii: "-") || self == UInt8(ascii: "_") || self == UInt8(ascii: ".")
-    }
 }

@@ -23,7 +23,7 @@ extension Server {
 
     private func startUpload(_ session: ClientSession, _ message: IncomingMessage) throws {
         let fileID = try message.optionalString("file_id", maxLength: 64) ?? RandomID.make(prefix: "upl_")
-        guard Self.isValidID(fileID) else { throw MessageError.invalid("file_id", "must be 1–64 characters of A–Z, a–z, 0–9, '-', '_' or '.'") }
+        guard ChosenID.isValid(fileID) else { throw MessageError.invalid("file_id", "must be 1–64 characters of A–Z, a–z, 0–9, '-', '_' or '.'") }
         let filename = try message.string("filename", maxLength: 255)
         guard !filename.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
             throw MessageError.invalid("filename", "must not contain control characters")
@@ -159,7 +159,7 @@ extension Server {
             return answer(.refuse(.jsonError(status: refusal.status, code: refusal.code.rawValue, text: refusal.text)))
         }
         let fileID = params["file_id"] ?? ""
-        guard Self.isValidID(fileID) else { return answer(.refuse(.jsonError(status: 404, code: "NOT_FOUND", text: "no such upload"))) }
+        guard ChosenID.isValid(fileID) else { return answer(.refuse(.jsonError(status: 404, code: "NOT_FOUND", text: "no such upload"))) }
         guard !activeUploads.contains(fileID) else {
             return answer(.refuse(.jsonError(status: 409, code: "INVALID_MESSAGE", text: "upload '\(fileID)' is already receiving bytes")))
         }

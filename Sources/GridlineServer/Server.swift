@@ -10,6 +10,8 @@ import GridlineWebSocket
 /// The wiring: owns the event loop, the sessions, the dispatcher and the REST routes.
 /// Everything here runs on the loop thread; `requestShutdown` is the one entry from elsewhere.
 public final class Server: @unchecked Sendable {  // state is touched only on the loop thread
+    static let version = "0.1.0"
+
     public let settings: Settings
     public let loop: EventLoop
     let store: Store
