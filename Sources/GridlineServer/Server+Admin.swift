@@ -10,7 +10,7 @@ import GridlineWebSocket
 extension Server {
     func wsHealth() -> JSONValue {
         [
-            "status": "ok", "connections": JSONValue(sessions.count), "rooms_active": JSONValue(rooms.rooms.count),
+            "status": "ok", "connections": JSONValue(sessions.count), "rooms_active": JSONValue(rooms.activeCount),
             "event_loop_lag_ms": .number((loopLag.lastMilliseconds * 1000).rounded() / 1000),
         ]
     }
@@ -49,7 +49,7 @@ extension Server {
     func wsStats() -> JSONObject {
         JSONObject([
             ("total_connections", JSONValue(sessions.count)), ("authenticated_connections", JSONValue(sessions.count)),
-            ("rooms_active", JSONValue(rooms.rooms.count)),
+            ("rooms_active", JSONValue(rooms.activeCount)),
             ("messages_per_second", .number((messagesPerSecond * 100).rounded() / 100)),
             ("uptime_seconds", JSONValue(uptimeSeconds)),
         ])
@@ -101,7 +101,7 @@ extension Server {
     }
 
     func wsRooms() -> JSONValue {
-        let list = rooms.rooms.values.sorted { $0.id < $1.id }.map { room -> JSONValue in
+        let list = rooms.live.rooms.values.sorted { $0.id < $1.id }.map { room -> JSONValue in
             [
                 "room_id": .string(room.id), "user_count": JSONValue(room.userCount),
                 "active_sheets_count": JSONValue(directory.rooms[room.id]?.sheetIDs.count ?? 0),

@@ -9,7 +9,7 @@ extension Server {
         p.single("gridline_websocket_handshakes_total", .counter, "WebSocket upgrades completed.", Double(stats.websocketsOpened))
         p.single("gridline_handshakes_refused_total", .counter, "Upgrades refused (bad handshake, token or origin).",
                  Double(stats.handshakesRefused))
-        p.single("gridline_rooms_active", .gauge, "Rooms with at least one member.", Double(rooms.rooms.count))
+        p.single("gridline_rooms_active", .gauge, "Rooms with at least one member.", Double(rooms.activeCount))
         p.family("gridline_messages_received_total", .counter, "Client messages received, by type.",
                  router.messagesByType.map { ([("type", $0.0)], Double($0.1)) })
         p.single("gridline_frames_sent_total", .counter, "Frames queued to clients.", Double(stats.framesOut))

@@ -76,18 +76,7 @@ extension Server {
             switch result {
             case .success(let existed):
                 self.directory.removeRoom(roomID)
-                var notified = 0
-                if let room = self.rooms.remove(roomID) {
-                    let frame = OutgoingMessage("room_closed", [("room_id", .string(roomID)), ("reason", "deleted by admin")])
-                    for member in room.members {
-                        member.collab.rooms.remove(roomID)
-                        if member.send(frame) { notified += 1 }
-                    }
-                    for (key, timer) in self.typingTimers where key.hasPrefix(roomID + "\u{0}") {
-                        timer.cancel()
-                        self.typingTimers[key] = nil
-                    }
-                }
+                let notified = self.rooms.close(roomID)
                 self.log(.info, "room_deleted", room: roomID, [("members_notified", JSONValue(notified))])
                 if existed {
                     respond(.json(status: 200, ["room_id": .string(roomID), "deleted": true, "members_notified": JSONValue(notified)]))

@@ -25,8 +25,6 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
     var directory = RoomDirectory()
     /// `/socket.io/`: Engine.IO sessions and Socket.IO recovery (SPEC §12).
     lazy var engineIO = EngineIOService(server: self)
-    let rooms = RoomRegistry<ClientSession>()
-    var typingTimers: [String: TimerHandle] = [:]
     /// Loop-thread closures waiting for another thread's answer (see `onLoop`).
     var pendingCallbacks: [UInt64: Any] = [:]
     var nextCallbackID: UInt64 = 0
@@ -47,6 +45,7 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
     // Services: each owns its state and reaches the above through an unowned(unsafe) `server`
     // (lazy only because they need `self`).
     private(set) lazy var router = MessageRouter(server: self)
+    private(set) lazy var rooms = RoomService(server: self)
 
     public init(settings: Settings, secret: [UInt8], store: Store) throws {
         self.settings = settings
@@ -292,12 +291,12 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
 
     /// A close handshake started: the user leaves its rooms at once (a dead peer won't answer).
     func sessionClosing(_ session: ClientSession) {
-        leaveAllRooms(session)
+        rooms.leaveAllRooms(session)
     }
 
     func sessionClosed(_ session: ClientSession) {
         sessions.remove(session)
-        leaveAllRooms(session)
+        rooms.leaveAllRooms(session)
         log(.info, "closed", connection: session.id, user: session.user.id,
             [("code", JSONValue(Int(session.closeCode))), ("reason", .string(session.closeReason)),
              ("transport", .string(session.transportName))])
@@ -308,11 +307,10 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
     /// Every service's client messages, and `ping`.
     private func registerHandlers() {
         registerCellHandlers()
-        registerRoomHandlers()
+        rooms.registerHandlers(on: router)
         registerNotificationHandlers()
         registerAIHandlers()
         registerUploadHandlers()
-        registerSignalHandlers()
         router.on("ping") { session, message in
             session.send(OutgoingMessage("pong", [], requestID: message.requestID))
         }

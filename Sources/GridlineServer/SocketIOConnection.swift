@@ -188,7 +188,7 @@ final class SocketIOConnection: SessionTransport {
         SocketIOPacket.encodeConnect(sid: socketID, pid: pid, into: &answer)
         engine.sendPacket(answer)
         server.open(session)
-        if let recovered, !session.isClosing { server.restore(recovered, into: session) }
+        if let recovered, !session.isClosing { server.rooms.restore(recovered, into: session) }
     }
 
     private func refuseConnect(_ code: ErrorCode, _ text: String, log reason: String) {
