@@ -44,7 +44,7 @@ extension Server {
     private func startAIJob(_ session: ClientSession, _ message: IncomingMessage) throws {
         let requestID = try message.string("request_id", maxLength: 64)
         let query = try message.string("query", maxLength: 4000)
-        let sheet = try joinedSheet(session, message)
+        let sheet = try cells.joinedSheet(session, message)
         var rangeText: String?
         if let context = try message.optionalObject("context"), let raw = context["table_range"], !raw.isNull {
             guard let text = raw.stringValue else { throw MessageError.invalid("context.table_range", "must be a string like A1:B20") }

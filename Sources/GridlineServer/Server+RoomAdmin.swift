@@ -128,7 +128,7 @@ extension Server {
                     "sheet_id": .string(snapshot.sheetId), "room_id": .string(snapshot.roomId), "name": .string(snapshot.name),
                     "seq": JSONValue(snapshot.seq),
                     "cells": .array(snapshot.cells.map { cell in
-                        var object = Self.cellJSON(cell).objectValue ?? JSONObject()
+                        var object = CellService.cellJSON(cell).objectValue ?? JSONObject()
                         object.members.insert(("cell_id", .string(cell.cellId)), at: 0)
                         return .object(object)
                     }),

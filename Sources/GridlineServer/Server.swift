@@ -46,6 +46,7 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
     // (lazy only because they need `self`).
     private(set) lazy var router = MessageRouter(server: self)
     private(set) lazy var rooms = RoomService(server: self)
+    private(set) lazy var cells = CellService(server: self)
 
     public init(settings: Settings, secret: [UInt8], store: Store) throws {
         self.settings = settings
@@ -306,7 +307,7 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
 
     /// Every service's client messages, and `ping`.
     private func registerHandlers() {
-        registerCellHandlers()
+        cells.registerHandlers(on: router)
         rooms.registerHandlers(on: router)
         registerNotificationHandlers()
         registerAIHandlers()
