@@ -81,9 +81,9 @@ extension Server {
         case .getAIJob:
             withCaller { getAIJob(request, caller: $0, respond: respond) }
         case .broadcastNotification:
-            createNotification(request, respond: respond)
+            notifications.createNotification(request, respond: respond)
         case .listNotifications:
-            withCaller { listNotifications(request, caller: $0, respond: respond) }
+            withCaller { notifications.listNotifications(request, caller: $0, respond: respond) }
         case .shutdown:
             respond(.json(status: 202, ["status": "shutting_down"]))
             requestShutdown(reason: "REST request")

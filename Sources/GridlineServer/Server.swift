@@ -47,6 +47,7 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
     private(set) lazy var router = MessageRouter(server: self)
     private(set) lazy var rooms = RoomService(server: self)
     private(set) lazy var cells = CellService(server: self)
+    private(set) lazy var notifications = NotificationService(server: self)
 
     public init(settings: Settings, secret: [UInt8], store: Store) throws {
         self.settings = settings
@@ -309,7 +310,7 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
     private func registerHandlers() {
         cells.registerHandlers(on: router)
         rooms.registerHandlers(on: router)
-        registerNotificationHandlers()
+        notifications.registerHandlers(on: router)
         registerAIHandlers()
         registerUploadHandlers()
         router.on("ping") { session, message in
