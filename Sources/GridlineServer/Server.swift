@@ -29,8 +29,6 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
     var pendingCallbacks: [UInt64: Any] = [:]
     var nextCallbackID: UInt64 = 0
     var aiJobs: [String: RunningAIJob] = [:]
-    /// Uploads whose PUT body is streaming right now.
-    var activeUploads = Set<String>()
     let aiWorkers = DispatchQueue(label: "gridline-ai", attributes: .concurrent)
     let aiProvider: AIProvider
     var loopLag = LoopLag()
@@ -48,6 +46,7 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
     private(set) lazy var rooms = RoomService(server: self)
     private(set) lazy var cells = CellService(server: self)
     private(set) lazy var notifications = NotificationService(server: self)
+    private(set) lazy var uploads = UploadService(server: self)
 
     public init(settings: Settings, secret: [UInt8], store: Store) throws {
         self.settings = settings
@@ -312,7 +311,7 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
         rooms.registerHandlers(on: router)
         notifications.registerHandlers(on: router)
         registerAIHandlers()
-        registerUploadHandlers()
+        uploads.registerHandlers(on: router)
         router.on("ping") { session, message in
             session.send(OutgoingMessage("pong", [], requestID: message.requestID))
         }
