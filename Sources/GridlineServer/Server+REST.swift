@@ -79,7 +79,7 @@ extension Server {
         case .getSheet:
             withCaller { getSheet(request, caller: $0, respond: respond) }
         case .getAIJob:
-            withCaller { getAIJob(request, caller: $0, respond: respond) }
+            withCaller { ai.getAIJob(request, caller: $0, respond: respond) }
         case .broadcastNotification:
             notifications.createNotification(request, respond: respond)
         case .listNotifications:

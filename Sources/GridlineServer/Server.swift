@@ -28,9 +28,6 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
     /// Loop-thread closures waiting for another thread's answer (see `onLoop`).
     var pendingCallbacks: [UInt64: Any] = [:]
     var nextCallbackID: UInt64 = 0
-    var aiJobs: [String: RunningAIJob] = [:]
-    let aiWorkers = DispatchQueue(label: "gridline-ai", attributes: .concurrent)
-    let aiProvider: AIProvider
     var loopLag = LoopLag()
     /// What `connection_established` tells every client about the limits; fixed at start-up.
     let limits: JSONValue
@@ -47,6 +44,7 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
     private(set) lazy var cells = CellService(server: self)
     private(set) lazy var notifications = NotificationService(server: self)
     private(set) lazy var uploads = UploadService(server: self)
+    private(set) lazy var ai = AIService(server: self)
 
     public init(settings: Settings, secret: [UInt8], store: Store) throws {
         self.settings = settings
@@ -56,7 +54,6 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
         self.restRouter = Endpoint.makeRouter()
         self.admission = Admission(secret: secret, settings: settings)
         self.connectLimiter = ConnectRateLimiter(perWindow: settings.connectRate)
-        self.aiProvider = settings.aiProvider == "failing" ? FailingProvider() : StatisticsProvider()
         self.limits = Self.limitsObject(settings)
         registerHandlers()
         try loadDirectory()
@@ -310,7 +307,7 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
         cells.registerHandlers(on: router)
         rooms.registerHandlers(on: router)
         notifications.registerHandlers(on: router)
-        registerAIHandlers()
+        ai.registerHandlers(on: router)
         uploads.registerHandlers(on: router)
         router.on("ping") { session, message in
             session.send(OutgoingMessage("pong", [], requestID: message.requestID))
