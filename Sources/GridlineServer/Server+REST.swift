@@ -38,7 +38,7 @@ extension Server {
         switch endpoint {
         case .health:
             store.healthCheck(completion: onLoop { [unowned self] (healthy: Bool) in
-                respond(.json(status: 200, self.health(storageOK: healthy)))
+                respond(.json(status: 200, self.admin.health(storageOK: healthy)))
             })
         case .editor:
             respond(WebAssets.response(for: "index.html", head: request.head))
@@ -49,23 +49,23 @@ extension Server {
         case .metrics:
             var headers = HTTPHeaders()
             headers.set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-            respond(HTTPResponse(status: 200, headers: headers, body: Array(metricsText().utf8)))
+            respond(HTTPResponse(status: 200, headers: headers, body: Array(admin.metricsText().utf8)))
         case .wsHealth:
-            respond(.json(status: 200, wsHealth()))
+            respond(.json(status: 200, admin.wsHealth()))
         case .wsConfig:
-            respond(.json(status: 200, wsConfig()))
+            respond(.json(status: 200, admin.wsConfig()))
         case .wsStats:
-            respond(.json(status: 200, .object(wsStats())))
+            respond(.json(status: 200, .object(admin.wsStats())))
         case .wsStatsDetailed:
-            respond(.json(status: 200, wsStatsDetailed()))
+            respond(.json(status: 200, admin.wsStatsDetailed()))
         case .wsRooms:
-            respond(.json(status: 200, wsRooms()))
+            respond(.json(status: 200, admin.wsRooms()))
         case .broadcastRoom:
-            broadcastToRoom(request, respond: respond)
+            admin.broadcastToRoom(request, respond: respond)
         case .notifyUser:
-            notifyUser(request, respond: respond)
+            admin.notifyUser(request, respond: respond)
         case .deleteConnection:
-            disconnect(request, respond: respond)
+            admin.disconnect(request, respond: respond)
         case .listRooms:
             listRooms(respond: respond)
         case .createRoom:
@@ -91,15 +91,6 @@ extension Server {
             // HTTPSession answers these itself (upgrade, streamed bodies) and never routes them here.
             respond(.jsonError(status: 404, code: ErrorCode.NOT_FOUND.rawValue, text: "no such endpoint"))
         }
-    }
-
-    private func health(storageOK: Bool) -> JSONValue {
-        [
-            "status": "ok",
-            "storage": .string(storageOK ? "ok" : "down"),
-            "version": .string(Self.version),
-            "uptime_seconds": JSONValue(Int(Date().timeIntervalSince(startedAt))),
-        ]
     }
 }
 

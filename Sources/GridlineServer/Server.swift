@@ -28,11 +28,8 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
     /// Loop-thread closures waiting for another thread's answer (see `onLoop`).
     var pendingCallbacks: [UInt64: Any] = [:]
     var nextCallbackID: UInt64 = 0
-    var loopLag = LoopLag()
     /// What `connection_established` tells every client about the limits; fixed at start-up.
     let limits: JSONValue
-    var messageRateSampler = RateSampler()
-    let startedAt = Date()
     public private(set) var port: UInt16 = 0
     private var shuttingDown = false
     private var signalSources: [DispatchSourceSignal] = []
@@ -45,6 +42,7 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
     private(set) lazy var notifications = NotificationService(server: self)
     private(set) lazy var uploads = UploadService(server: self)
     private(set) lazy var ai = AIService(server: self)
+    private(set) lazy var admin = AdminService(server: self)
 
     public init(settings: Settings, secret: [UInt8], store: Store) throws {
         self.settings = settings
@@ -93,7 +91,7 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
         admission.allow(origins: settings.ownOrigins(port: port))
         scheduleSweep()
         scheduleLimiterSweep()
-        scheduleLoopProbe(expected: loop.now)
+        admin.scheduleLoopProbe(expected: loop.now)
         log(.info, "listening", [("host", .string(settings.host)), ("port", JSONValue(Int(port)))])
         return port
     }
