@@ -1,10 +1,10 @@
-import Foundation
 import GridlineHTTP
 import GridlineCollab
 import GridlineJSON
 
-/// REST answers (SPEC §9). Handlers run on the loop thread and call `respond` exactly once,
-/// possibly later (after a database round trip).
+/// REST wiring (SPEC §9): the guard, then each endpoint to the service that answers it.
+/// Handlers run on the loop thread and call `respond` exactly once, possibly later (after a
+/// database round trip).
 extension Server {
     func handle(_ request: RESTRequest, endpoint: Endpoint?, respond: @escaping (HTTPResponse) -> Void) {
         guard let endpoint else {
@@ -67,17 +67,17 @@ extension Server {
         case .deleteConnection:
             admin.disconnect(request, respond: respond)
         case .listRooms:
-            listRooms(respond: respond)
+            roomAdmin.listRooms(respond: respond)
         case .createRoom:
-            createRoom(request, respond: respond)
+            roomAdmin.createRoom(request, respond: respond)
         case .getRoom:
-            getRoom(request, respond: respond)
+            roomAdmin.getRoom(request, respond: respond)
         case .deleteRoom:
-            deleteRoom(request, respond: respond)
+            roomAdmin.deleteRoom(request, respond: respond)
         case .createSheet:
-            createSheet(request, respond: respond)
+            roomAdmin.createSheet(request, respond: respond)
         case .getSheet:
-            withCaller { getSheet(request, caller: $0, respond: respond) }
+            withCaller { roomAdmin.getSheet(request, caller: $0, respond: respond) }
         case .getAIJob:
             withCaller { ai.getAIJob(request, caller: $0, respond: respond) }
         case .broadcastNotification:

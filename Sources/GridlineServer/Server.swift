@@ -7,7 +7,9 @@ import GridlineLoop
 import GridlineStore
 import GridlineWebSocket
 
-/// The wiring: owns the event loop, the sessions, the dispatcher and the REST routes.
+/// The wiring: owns the event loop, the connections and sessions, and the infrastructure every
+/// service shares (settings, store, log, stats, admission, the room directory, the message
+/// router, the `onLoop` callbacks); each service owns its own state and registers its handlers.
 /// Everything here runs on the loop thread; `requestShutdown` is the one entry from elsewhere.
 public final class Server: @unchecked Sendable {  // state is touched only on the loop thread
     static let version = "0.1.0"
@@ -22,14 +24,13 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
     var httpSessions: [UInt64: HTTPSession] = [:]
     let sessions = SessionRegistry()
     var connectLimiter: ConnectRateLimiter
+    /// Which rooms and sheets exist (loaded at start, changed by `RoomAdminService`).
     var directory = RoomDirectory()
-    /// `/socket.io/`: Engine.IO sessions and Socket.IO recovery (SPEC §12).
-    lazy var engineIO = EngineIOService(server: self)
-    /// Loop-thread closures waiting for another thread's answer (see `onLoop`).
-    var pendingCallbacks: [UInt64: Any] = [:]
-    var nextCallbackID: UInt64 = 0
     /// What `connection_established` tells every client about the limits; fixed at start-up.
     let limits: JSONValue
+    /// Loop-thread closures waiting for another thread's answer (see `onLoop`).
+    private var pendingCallbacks: [UInt64: Any] = [:]
+    private var nextCallbackID: UInt64 = 0
     public private(set) var port: UInt16 = 0
     private var shuttingDown = false
     private var signalSources: [DispatchSourceSignal] = []
@@ -37,12 +38,15 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
     // Services: each owns its state and reaches the above through an unowned(unsafe) `server`
     // (lazy only because they need `self`).
     private(set) lazy var router = MessageRouter(server: self)
+    /// `/socket.io/`: Engine.IO sessions and Socket.IO recovery (SPEC §12).
+    private(set) lazy var engineIO = EngineIOService(server: self)
     private(set) lazy var rooms = RoomService(server: self)
     private(set) lazy var cells = CellService(server: self)
     private(set) lazy var notifications = NotificationService(server: self)
     private(set) lazy var uploads = UploadService(server: self)
     private(set) lazy var ai = AIService(server: self)
     private(set) lazy var admin = AdminService(server: self)
+    private(set) lazy var roomAdmin = RoomAdminService(server: self)
 
     public init(settings: Settings, secret: [UInt8], store: Store) throws {
         self.settings = settings

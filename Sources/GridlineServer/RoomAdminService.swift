@@ -3,27 +3,35 @@ import GridlineHTTP
 import GridlineJSON
 import GridlineStore
 
-/// Rooms and sheets through REST (SPEC §9). The loop's directory changes only after the
-/// database has committed, so a room is never joinable before it exists on disk.
-extension Server {
+/// Rooms and sheets through REST (SPEC §9). The loop's directory (`Server.directory`) changes
+/// only after the database has committed, so a room is never joinable before it exists on disk.
+/// Loop thread only.
+final class RoomAdminService {
+    /// The server outlives its services.
+    unowned(unsafe) let server: Server
+
+    init(server: Server) {
+        self.server = server
+    }
+
     func roomJSON(_ info: RoomInfo) -> JSONValue {
         [
             "room_id": .string(info.id), "name": .string(info.name),
             "created_at": .string(Timestamp.iso8601(milliseconds: info.createdAt)),
             "sheets": .array(info.sheetIDs.map { id in
-                ["sheet_id": .string(id), "name": .string(directory.sheets[id]?.name ?? id)]
+                ["sheet_id": .string(id), "name": .string(server.directory.sheets[id]?.name ?? id)]
             }),
         ]
     }
 
     func listRooms(respond: (HTTPResponse) -> Void) {
-        let rooms = directory.rooms.values.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
+        let rooms = server.directory.rooms.values.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
         respond(.json(status: 200, ["rooms": .array(rooms.map(roomJSON))]))
     }
 
     func getRoom(_ request: RESTRequest, respond: (HTTPResponse) -> Void) {
         let roomID = request.params["room_id"] ?? ""
-        guard let info = directory.rooms[roomID] else {
+        guard let info = server.directory.rooms[roomID] else {
             return respond(.jsonError(status: 404, code: "NOT_FOUND", text: "room '\(roomID)' does not exist"))
         }
         respond(.json(status: 200, roomJSON(info)))
@@ -52,61 +60,61 @@ extension Server {
     func createRoom(_ request: RESTRequest, respond: @escaping (HTTPResponse) -> Void) {
         guard let (roomID, name) = idAndName(request, idField: "room_id", prefix: "room_", respond: respond) else { return }
         let now = Timestamp.nowMilliseconds()
-        store.writer.submit({ db in try RoomStore.createRoom(db, id: roomID, name: name, now: now) },
-                            completion: onLoop { [unowned self] (result: Result<RoomRecord, Error>) in
+        server.store.writer.submit({ db in try RoomStore.createRoom(db, id: roomID, name: name, now: now) },
+                                   completion: server.onLoop { [unowned self] (result: Result<RoomRecord, Error>) in
             switch result {
             case .success(let record):
                 let info = RoomInfo(id: record.id, name: record.name, createdAt: record.createdAt, sheetIDs: [])
-                self.directory.add(info)
-                self.log(.info, "room_created", room: record.id)
+                self.server.directory.add(info)
+                self.server.log(.info, "room_created", room: record.id)
                 respond(.json(status: 201, self.roomJSON(info)))
             case .failure(let error):
-                respond(self.restStoreFailure(error))
+                respond(self.server.restStoreFailure(error))
             }
         })
     }
 
     func deleteRoom(_ request: RESTRequest, respond: @escaping (HTTPResponse) -> Void) {
         let roomID = request.params["room_id"] ?? ""
-        guard directory.rooms[roomID] != nil else {
+        guard server.directory.rooms[roomID] != nil else {
             return respond(.jsonError(status: 404, code: "NOT_FOUND", text: "room '\(roomID)' does not exist"))
         }
-        store.writer.submit({ db in try RoomStore.deleteRoom(db, id: roomID) },
-                            completion: onLoop { [unowned self] (result: Result<Bool, Error>) in
+        server.store.writer.submit({ db in try RoomStore.deleteRoom(db, id: roomID) },
+                                   completion: server.onLoop { [unowned self] (result: Result<Bool, Error>) in
             switch result {
             case .success(let existed):
-                self.directory.removeRoom(roomID)
-                let notified = self.rooms.close(roomID)
-                self.log(.info, "room_deleted", room: roomID, [("members_notified", JSONValue(notified))])
+                self.server.directory.removeRoom(roomID)
+                let notified = self.server.rooms.close(roomID)
+                self.server.log(.info, "room_deleted", room: roomID, [("members_notified", JSONValue(notified))])
                 if existed {
                     respond(.json(status: 200, ["room_id": .string(roomID), "deleted": true, "members_notified": JSONValue(notified)]))
                 } else {
                     respond(.jsonError(status: 404, code: "NOT_FOUND", text: "room '\(roomID)' does not exist"))
                 }
             case .failure(let error):
-                respond(self.restStoreFailure(error))
+                respond(self.server.restStoreFailure(error))
             }
         })
     }
 
     func createSheet(_ request: RESTRequest, respond: @escaping (HTTPResponse) -> Void) {
         let roomID = request.params["room_id"] ?? ""
-        guard directory.rooms[roomID] != nil else {
+        guard server.directory.rooms[roomID] != nil else {
             return respond(.jsonError(status: 404, code: "NOT_FOUND", text: "room '\(roomID)' does not exist"))
         }
         guard let (sheetID, name) = idAndName(request, idField: "sheet_id", prefix: "sheet_", respond: respond) else { return }
         let now = Timestamp.nowMilliseconds()
-        store.writer.submit({ db in try RoomStore.createSheet(db, id: sheetID, roomId: roomID, name: name, now: now) },
-                            completion: onLoop { [unowned self] (result: Result<SheetRecord, Error>) in
+        server.store.writer.submit({ db in try RoomStore.createSheet(db, id: sheetID, roomId: roomID, name: name, now: now) },
+                                   completion: server.onLoop { [unowned self] (result: Result<SheetRecord, Error>) in
             switch result {
             case .success(let sheet):
-                self.directory.add(SheetInfo(id: sheet.id, roomID: sheet.roomId, name: sheet.name))
+                self.server.directory.add(SheetInfo(id: sheet.id, roomID: sheet.roomId, name: sheet.name))
                 respond(.json(status: 201, [
                     "sheet_id": .string(sheet.id), "room_id": .string(sheet.roomId), "name": .string(sheet.name),
                     "seq": JSONValue(sheet.seq), "cells": [],
                 ]))
             case .failure(let error):
-                respond(self.restStoreFailure(error))
+                respond(self.server.restStoreFailure(error))
             }
         })
     }
@@ -114,14 +122,14 @@ extension Server {
     /// `GET /api/v1/sheets/{id}` for any user allowed in the sheet's room.
     func getSheet(_ request: RESTRequest, caller: User, respond: @escaping (HTTPResponse) -> Void) {
         let sheetID = request.params["sheet_id"] ?? ""
-        guard let sheet = directory.sheets[sheetID] else {
+        guard let sheet = server.directory.sheets[sheetID] else {
             return respond(.jsonError(status: 404, code: "NOT_FOUND", text: "sheet '\(sheetID)' does not exist"))
         }
         guard caller.mayJoin(room: sheet.roomID) else {
             return respond(.jsonError(status: 403, code: "PERMISSION_DENIED", text: "your token does not allow room '\(sheet.roomID)'"))
         }
-        store.reader.submit({ db in try CellStore.snapshot(db, sheetId: sheetID) },
-                            completion: onLoop { [unowned self] (result: Result<SheetSnapshot, Error>) in
+        server.store.reader.submit({ db in try CellStore.snapshot(db, sheetId: sheetID) },
+                                   completion: server.onLoop { [unowned self] (result: Result<SheetSnapshot, Error>) in
             switch result {
             case .success(let snapshot):
                 respond(.json(status: 200, [
@@ -134,9 +142,8 @@ extension Server {
                     }),
                 ]))
             case .failure(let error):
-                respond(self.restStoreFailure(error))
+                respond(self.server.restStoreFailure(error))
             }
         })
     }
-
 }
