@@ -48,7 +48,7 @@ final class HTTPSession: ConnectionDelegate {
             } catch {
                 if let sink {
                     self.sink = nil
-                    server.abortUpload(sink)
+                    server.uploads.abortUpload(sink)
                 }
                 fail(status: error.status, code: error.status == 413 ? "PAYLOAD_TOO_LARGE" : "INVALID_MESSAGE",
                      text: error.reason)
@@ -67,11 +67,11 @@ final class HTTPSession: ConnectionDelegate {
                 if let sink {
                     guard sink.write(chunk) else {
                         self.sink = nil
-                        server.abortUpload(sink)
+                        server.uploads.abortUpload(sink)
                         fail(status: 500, code: "INTERNAL_ERROR", text: "could not write the upload")
                         return bytes.count
                     }
-                    server.uploadProgressed(sink)
+                    server.uploads.uploadProgressed(sink)
                 } else {
                     body.append(contentsOf: chunk)
                 }
@@ -126,9 +126,9 @@ final class HTTPSession: ConnectionDelegate {
     /// A PUT's body waits until the server has checked the upload; then it streams to disk.
     private func holdBodyForUpload(_ requestHead: HTTPRequestHead) {
         awaitingResponse = true
-        server.prepareUpload(requestHead, params: params) { [weak self, unowned server] admission in
+        server.uploads.prepareUpload(requestHead, params: params) { [weak self, unowned server] admission in
             guard let self, !self.connection.isClosing else {
-                if case .accept(let sink) = admission { server.abortUpload(sink) }
+                if case .accept(let sink) = admission { server.uploads.abortUpload(sink) }
                 return
             }
             switch admission {
@@ -198,11 +198,11 @@ final class HTTPSession: ConnectionDelegate {
         }
         if let sink {
             self.sink = nil
-            server.finishUpload(sink) { [weak self] response in self?.finish(response, keepAlive: requestHead.keepAlive) }
+            server.uploads.finishUpload(sink) { [weak self] response in self?.finish(response, keepAlive: requestHead.keepAlive) }
             return false
         }
         if endpoint == .getUpload {
-            server.download(request, http: self)
+            server.uploads.download(request, http: self)
             return false
         }
         server.handle(request, endpoint: endpoint) { [weak self] response in
@@ -268,7 +268,7 @@ final class HTTPSession: ConnectionDelegate {
         }
         if let sink {
             self.sink = nil
-            server.abortUpload(sink)
+            server.uploads.abortUpload(sink)
         }
         if download >= 0 {
             close(download)

@@ -15,7 +15,7 @@ struct OpenAPIOperation {
     var security: JSONValue?
 }
 
-/// The per-endpoint descriptions, read from the handlers in `Server+*.swift`.
+/// The per-endpoint descriptions, read from the handlers (the services and `Server+REST.swift`).
 enum OpenAPIOperations {
     private typealias S = OpenAPISchemas
     private typealias R = OpenAPIResponses

@@ -35,7 +35,7 @@ final class RawWebSocketTransport: SessionTransport, WebSocketChannelHandler {
     }
 
     func channel(_ channel: WebSocketChannel, didReceiveText payload: [UInt8]) {
-        session.server.dispatch(payload, from: session)
+        session.server.router.dispatch(payload, from: session)
     }
 
     func channel(_ channel: WebSocketChannel, didReceiveBinary payload: [UInt8]) {

@@ -1,13 +1,11 @@
-import Foundation
 import GridlineHTTP
 import GridlineCollab
 import GridlineJSON
 
-/// REST answers (SPEC §9). Handlers run on the loop thread and call `respond` exactly once,
-/// possibly later (after a database round trip).
+/// REST wiring (SPEC §9): the guard, then each endpoint to the service that answers it.
+/// Handlers run on the loop thread and call `respond` exactly once, possibly later (after a
+/// database round trip).
 extension Server {
-    static let version = "0.1.0"
-
     func handle(_ request: RESTRequest, endpoint: Endpoint?, respond: @escaping (HTTPResponse) -> Void) {
         guard let endpoint else {
             switch restRouter.match(method: request.head.method, path: request.head.path) {
@@ -40,7 +38,7 @@ extension Server {
         switch endpoint {
         case .health:
             store.healthCheck(completion: onLoop { [unowned self] (healthy: Bool) in
-                respond(.json(status: 200, self.health(storageOK: healthy)))
+                respond(.json(status: 200, self.admin.health(storageOK: healthy)))
             })
         case .editor:
             respond(WebAssets.response(for: "index.html", head: request.head))
@@ -51,41 +49,41 @@ extension Server {
         case .metrics:
             var headers = HTTPHeaders()
             headers.set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-            respond(HTTPResponse(status: 200, headers: headers, body: Array(metricsText().utf8)))
+            respond(HTTPResponse(status: 200, headers: headers, body: Array(admin.metricsText().utf8)))
         case .wsHealth:
-            respond(.json(status: 200, wsHealth()))
+            respond(.json(status: 200, admin.wsHealth()))
         case .wsConfig:
-            respond(.json(status: 200, wsConfig()))
+            respond(.json(status: 200, admin.wsConfig()))
         case .wsStats:
-            respond(.json(status: 200, .object(wsStats())))
+            respond(.json(status: 200, .object(admin.wsStats())))
         case .wsStatsDetailed:
-            respond(.json(status: 200, wsStatsDetailed()))
+            respond(.json(status: 200, admin.wsStatsDetailed()))
         case .wsRooms:
-            respond(.json(status: 200, wsRooms()))
+            respond(.json(status: 200, admin.wsRooms()))
         case .broadcastRoom:
-            broadcastToRoom(request, respond: respond)
+            admin.broadcastToRoom(request, respond: respond)
         case .notifyUser:
-            notifyUser(request, respond: respond)
+            admin.notifyUser(request, respond: respond)
         case .deleteConnection:
-            disconnect(request, respond: respond)
+            admin.disconnect(request, respond: respond)
         case .listRooms:
-            listRooms(respond: respond)
+            roomAdmin.listRooms(respond: respond)
         case .createRoom:
-            createRoom(request, respond: respond)
+            roomAdmin.createRoom(request, respond: respond)
         case .getRoom:
-            getRoom(request, respond: respond)
+            roomAdmin.getRoom(request, respond: respond)
         case .deleteRoom:
-            deleteRoom(request, respond: respond)
+            roomAdmin.deleteRoom(request, respond: respond)
         case .createSheet:
-            createSheet(request, respond: respond)
+            roomAdmin.createSheet(request, respond: respond)
         case .getSheet:
-            withCaller { getSheet(request, caller: $0, respond: respond) }
+            withCaller { roomAdmin.getSheet(request, caller: $0, respond: respond) }
         case .getAIJob:
-            withCaller { getAIJob(request, caller: $0, respond: respond) }
+            withCaller { ai.getAIJob(request, caller: $0, respond: respond) }
         case .broadcastNotification:
-            createNotification(request, respond: respond)
+            notifications.createNotification(request, respond: respond)
         case .listNotifications:
-            withCaller { listNotifications(request, caller: $0, respond: respond) }
+            withCaller { notifications.listNotifications(request, caller: $0, respond: respond) }
         case .shutdown:
             respond(.json(status: 202, ["status": "shutting_down"]))
             requestShutdown(reason: "REST request")
@@ -94,14 +92,16 @@ extension Server {
             respond(.jsonError(status: 404, code: ErrorCode.NOT_FOUND.rawValue, text: "no such endpoint"))
         }
     }
+}
 
-    private func health(storageOK: Bool) -> JSONValue {
-        [
-            "status": "ok",
-            "storage": .string(storageOK ? "ok" : "down"),
-            "version": .string(Self.version),
-            "uptime_seconds": JSONValue(Int(Date().timeIntervalSince(startedAt))),
-        ]
+extension RESTRequest {
+    /// The body, which must be a JSON object; nil after answering 400.
+    func jsonObjectBody(respond: (HTTPResponse) -> Void) -> JSONObject? {
+        guard let value = try? JSONParser.parse(body), let object = value.objectValue else {
+            respond(.jsonError(status: 400, code: ErrorCode.INVALID_MESSAGE.rawValue, text: "body must be a JSON object"))
+            return nil
+        }
+        return object
     }
 }
 

@@ -7,9 +7,13 @@ import GridlineLoop
 import GridlineStore
 import GridlineWebSocket
 
-/// The wiring: owns the event loop, the sessions, the dispatcher and the REST routes.
+/// The wiring: owns the event loop, the connections and sessions, and the infrastructure every
+/// service shares (settings, store, log, stats, admission, the room directory, the message
+/// router, the `onLoop` callbacks); each service owns its own state and registers its handlers.
 /// Everything here runs on the loop thread; `requestShutdown` is the one entry from elsewhere.
 public final class Server: @unchecked Sendable {  // state is touched only on the loop thread
+    static let version = "0.1.0"
+
     public let settings: Settings
     public let loop: EventLoop
     let store: Store
@@ -19,36 +23,30 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
     var stats = ServerStats()
     var httpSessions: [UInt64: HTTPSession] = [:]
     let sessions = SessionRegistry()
-    /// Message type → handler; one lookup per message finds the handler, its rate-limit
-    /// class and its counter.
-    var routes: [String: MessageRoute] = [:]
-    var unknownMessages: UInt64 = 0
-    var writeLimiter: WriteRateLimiter
     var connectLimiter: ConnectRateLimiter
+    /// Which rooms and sheets exist (loaded at start, changed by `RoomAdminService`).
     var directory = RoomDirectory()
-    /// `/socket.io/`: Engine.IO sessions and Socket.IO recovery (SPEC §12).
-    lazy var engineIO = EngineIOService(server: self)
-    let rooms = RoomRegistry<ClientSession>()
-    var typingTimers: [String: TimerHandle] = [:]
-    /// Loop-thread closures waiting for another thread's answer (see `onLoop`).
-    var pendingCallbacks: [UInt64: Any] = [:]
-    var nextCallbackID: UInt64 = 0
-    var aiJobs: [String: RunningAIJob] = [:]
-    /// Uploads whose PUT body is streaming right now.
-    var activeUploads = Set<String>()
-    let aiWorkers = DispatchQueue(label: "gridline-ai", attributes: .concurrent)
-    let aiProvider: AIProvider
-    var loopLag = LoopLag()
     /// What `connection_established` tells every client about the limits; fixed at start-up.
     let limits: JSONValue
-    var messageRateSampler = RateSampler()
-    let startedAt = Date()
+    /// Loop-thread closures waiting for another thread's answer (see `onLoop`).
+    private var pendingCallbacks: [UInt64: Any] = [:]
+    private var nextCallbackID: UInt64 = 0
     public private(set) var port: UInt16 = 0
     private var shuttingDown = false
     private var signalSources: [DispatchSourceSignal] = []
 
-    /// Handlers throw `MessageError` (typed throws in stored closures crashes the 6.3 compiler).
-    typealias MessageHandler = (ClientSession, IncomingMessage) throws -> Void
+    // Services: each owns its state and reaches the above through an unowned(unsafe) `server`
+    // (lazy only because they need `self`).
+    private(set) lazy var router = MessageRouter(server: self)
+    /// `/socket.io/`: Engine.IO sessions and Socket.IO recovery (SPEC §12).
+    private(set) lazy var engineIO = EngineIOService(server: self)
+    private(set) lazy var rooms = RoomService(server: self)
+    private(set) lazy var cells = CellService(server: self)
+    private(set) lazy var notifications = NotificationService(server: self)
+    private(set) lazy var uploads = UploadService(server: self)
+    private(set) lazy var ai = AIService(server: self)
+    private(set) lazy var admin = AdminService(server: self)
+    private(set) lazy var roomAdmin = RoomAdminService(server: self)
 
     public init(settings: Settings, secret: [UInt8], store: Store) throws {
         self.settings = settings
@@ -57,10 +55,7 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
         self.logger = Log(minimum: settings.logLevel)
         self.restRouter = Endpoint.makeRouter()
         self.admission = Admission(secret: secret, settings: settings)
-        self.writeLimiter = WriteRateLimiter(perMinute: settings.requestsPerMinute, perHour: settings.requestsPerHour,
-                                             blockSeconds: settings.blockDurationMinutes * 60)
         self.connectLimiter = ConnectRateLimiter(perWindow: settings.connectRate)
-        self.aiProvider = settings.aiProvider == "failing" ? FailingProvider() : StatisticsProvider()
         self.limits = Self.limitsObject(settings)
         registerHandlers()
         try loadDirectory()
@@ -100,7 +95,7 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
         admission.allow(origins: settings.ownOrigins(port: port))
         scheduleSweep()
         scheduleLimiterSweep()
-        scheduleLoopProbe(expected: loop.now)
+        admin.scheduleLoopProbe(expected: loop.now)
         log(.info, "listening", [("host", .string(settings.host)), ("port", JSONValue(Int(port)))])
         return port
     }
@@ -206,7 +201,7 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
     /// Once a minute: forget idle rate-limit entries so memory stays bounded.
     private func scheduleLimiterSweep() {
         loop.schedule(after: 60) { [unowned self] in
-            self.writeLimiter.sweep(now: self.loop.now)
+            self.router.sweepLimits(now: self.loop.now)
             self.connectLimiter.sweep(now: self.loop.now)
             self.scheduleLimiterSweep()
         }
@@ -296,12 +291,12 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
 
     /// A close handshake started: the user leaves its rooms at once (a dead peer won't answer).
     func sessionClosing(_ session: ClientSession) {
-        leaveAllRooms(session)
+        rooms.leaveAllRooms(session)
     }
 
     func sessionClosed(_ session: ClientSession) {
         sessions.remove(session)
-        leaveAllRooms(session)
+        rooms.leaveAllRooms(session)
         log(.info, "closed", connection: session.id, user: session.user.id,
             [("code", JSONValue(Int(session.closeCode))), ("reason", .string(session.closeReason)),
              ("transport", .string(session.transportName))])
@@ -309,85 +304,17 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
 
     // MARK: Messages
 
-    /// Parses one text message and runs its handler; any refusal becomes an `error` frame.
-    func dispatch(_ payload: [UInt8], from session: ClientSession) {
-        let message: IncomingMessage
-        do {
-            message = try IncomingMessage.parse(payload)
-        } catch {
-            return session.send(error: error, requestID: error.requestID)
-        }
-        dispatch(message, from: session)
-    }
-
-    /// Runs a message's handler, whichever transport brought it.
-    func dispatch(_ message: IncomingMessage, from session: ClientSession) {
-        let requestID = message.requestID
-        do {
-            stats.messagesIn += 1
-            guard let route = routes[message.type] else {
-                unknownMessages += 1
-                throw MessageError(.UNKNOWN_MESSAGE_TYPE, "unknown message type '\(message.type.prefix(64))'")
-            }
-            route.received += 1
-            if route.isWrite { try checkWriteRate(session) }
-            try route.handle(session, message)
-        } catch let error as MessageError {
-            session.send(error: error, requestID: requestID ?? error.requestID)
-        } catch {
-            log(.error, "handler_failed", connection: session.id, user: session.user.id, [("error", .string("\(error)"))])
-            session.send(error: MessageError(.INTERNAL_ERROR, "internal error"), requestID: requestID)
-        }
-    }
-
-    /// Registers the handler of a client message type.
-    func on(_ type: String, _ handle: @escaping MessageHandler) {
-        routes[type] = MessageRoute(isWrite: Self.writeMessageTypes.contains(type), handle: handle)
-    }
-
-    /// Messages received so far by type (only registered types, so clients can't grow it).
-    var messagesByType: [(String, UInt64)] {
-        var counts = routes.filter { $0.value.received > 0 }.map { ($0.key, $0.value.received) }
-        if unknownMessages > 0 { counts.append(("unknown", unknownMessages)) }
-        return counts.sorted { $0.0 < $1.0 }
-    }
-
-    /// The messages that count against the per-user write limits (SPEC §5).
-    static let writeMessageTypes: Set<String> = [
-        "cell_update", "cells_update", "ai_request", "file_upload_start", "file_upload_progress",
-        "file_upload_complete", "notification_read", "join_room",
-    ]
-
-    private func checkWriteRate(_ session: ClientSession) throws(MessageError) {
-        switch writeLimiter.check(user: session.user.id, now: loop.now) {
-        case .allowed:
-            return
-        case .refused(let retryAfter, let window):
-            stats.rateLimitEvents += 1
-            log(.warn, "rate_limited", connection: session.id, user: session.user.id, [("window", .string(window))])
-            throw MessageError(.RATE_LIMIT_EXCEEDED,
-                               "Rate limit exceeded: too many requests per \(window); retry in \(retryAfter) s",
-                               extra: [("retry_after", JSONValue(retryAfter))])
-        case .blocked(let retryAfter):
-            stats.rateLimitEvents += 1
-            log(.warn, "rate_blocked", connection: session.id, user: session.user.id, [("retry_after", JSONValue(retryAfter))])
-            throw MessageError(.RATE_LIMIT_EXCEEDED,
-                               "Rate limit exceeded repeatedly: blocked; retry in \(retryAfter) s",
-                               extra: [("retry_after", JSONValue(retryAfter))])
-        }
-    }
-
+    /// Every service's client messages, and `ping`.
     private func registerHandlers() {
-        registerCellHandlers()
-        registerRoomHandlers()
-        registerNotificationHandlers()
-        registerAIHandlers()
-        registerUploadHandlers()
-        assert(Self.writeMessageTypes.isSubset(of: routes.keys), "every rate-limited type has a handler")
-        registerSignalHandlers()
-        on("ping") { session, message in
+        cells.registerHandlers(on: router)
+        rooms.registerHandlers(on: router)
+        notifications.registerHandlers(on: router)
+        ai.registerHandlers(on: router)
+        uploads.registerHandlers(on: router)
+        router.on("ping") { session, message in
             session.send(OutgoingMessage("pong", [], requestID: message.requestID))
         }
+        assert(MessageRouter.writeMessageTypes.isSubset(of: router.registeredTypes), "every rate-limited type has a handler")
     }
 }
 
@@ -398,17 +325,5 @@ final class ResultBox<T: Sendable>: @unchecked Sendable {  // written before the
     func get() throws -> T {
         guard let result else { throw StoreError.closed }
         return try result.get()
-    }
-}
-
-/// A registered message type. Loop thread only.
-final class MessageRoute {
-    let isWrite: Bool
-    let handle: Server.MessageHandler
-    var received: UInt64 = 0
-
-    init(isWrite: Bool, handle: @escaping Server.MessageHandler) {
-        self.isWrite = isWrite
-        self.handle = handle
     }
 }

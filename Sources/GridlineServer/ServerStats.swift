@@ -1,5 +1,8 @@
+import Foundation
+
 /// Counters the REST stats endpoints and `/metrics` report. Loop thread only.
 struct ServerStats {
+    let startedAt = Date()
     var connectionsAccepted: UInt64 = 0
     var websocketsOpened: UInt64 = 0
     var handshakesRefused: UInt64 = 0

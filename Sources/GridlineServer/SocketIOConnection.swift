@@ -146,7 +146,7 @@ final class SocketIOConnection: SessionTransport {
         if let ackID = packet.ackID { requestID = registerAck(ackID, requestID: requestID, type: type) }
         if let refusal { return session.send(error: refusal, requestID: requestID) }
         body["type"] = .string(type)
-        server.dispatch(IncomingMessage(type: type, body: body, requestID: requestID), from: session)
+        server.router.dispatch(IncomingMessage(type: type, body: body, requestID: requestID), from: session)
     }
 
     /// Remembers an ack; a client that gave no `request_id` gets a random one. Not one made from
@@ -188,7 +188,7 @@ final class SocketIOConnection: SessionTransport {
         SocketIOPacket.encodeConnect(sid: socketID, pid: pid, into: &answer)
         engine.sendPacket(answer)
         server.open(session)
-        if let recovered, !session.isClosing { server.restore(recovered, into: session) }
+        if let recovered, !session.isClosing { server.rooms.restore(recovered, into: session) }
     }
 
     private func refuseConnect(_ code: ErrorCode, _ text: String, log reason: String) {

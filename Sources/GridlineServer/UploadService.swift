@@ -7,14 +7,23 @@ import GridlineStore
 
 /// Uploads (SPEC §8): `file_upload_start` makes a record, `PUT {upload_url}` streams the bytes
 /// to disk with progress events, `GET` serves them back. Clients uploading elsewhere report
-/// progress and completion themselves, which is relayed and recorded.
-extension Server {
-    var uploadDirectory: String { settings.dataDirectory + "/uploads" }
+/// progress and completion themselves, which is relayed and recorded. Loop thread only.
+final class UploadService {
+    /// The server outlives its services.
+    unowned(unsafe) let server: Server
+    /// Uploads whose PUT body is streaming right now.
+    private(set) var activeUploads = Set<String>()
 
-    func registerUploadHandlers() {
-        on("file_upload_start") { [unowned self] session, message in try self.startUpload(session, message) }
-        on("file_upload_progress") { [unowned self] session, message in try self.clientReportedProgress(session, message) }
-        on("file_upload_complete") { [unowned self] session, message in try self.clientReportedComplete(session, message) }
+    init(server: Server) {
+        self.server = server
+    }
+
+    var uploadDirectory: String { server.settings.dataDirectory + "/uploads" }
+
+    func registerHandlers(on router: MessageRouter) {
+        router.on("file_upload_start") { [unowned self] session, message in try self.startUpload(session, message) }
+        router.on("file_upload_progress") { [unowned self] session, message in try self.clientReportedProgress(session, message) }
+        router.on("file_upload_complete") { [unowned self] session, message in try self.clientReportedComplete(session, message) }
     }
 
     static func uploadURL(_ id: String) -> String { "/api/v1/uploads/\(id)" }
@@ -23,14 +32,16 @@ extension Server {
 
     private func startUpload(_ session: ClientSession, _ message: IncomingMessage) throws {
         let fileID = try message.optionalString("file_id", maxLength: 64) ?? RandomID.make(prefix: "upl_")
-        guard Self.isValidID(fileID) else { throw MessageError.invalid("file_id", "must be 1–64 characters of A–Z, a–z, 0–9, '-', '_' or '.'") }
+        guard ChosenID.isValid(fileID) else {
+            throw MessageError.invalid("file_id", "must be 1–64 characters of A–Z, a–z, 0–9, '-', '_' or '.'")
+        }
         let filename = try message.string("filename", maxLength: 255)
         guard !filename.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
             throw MessageError.invalid("filename", "must not contain control characters")
         }
         let size = try message.integer("file_size", in: 0...Int64.max)
-        guard size <= settings.uploadMaxBytes else {
-            throw MessageError.invalid("file_size", "must be at most \(settings.uploadMaxBytes) bytes (UPLOAD_MAX_BYTES)")
+        guard size <= server.settings.uploadMaxBytes else {
+            throw MessageError.invalid("file_size", "must be at most \(server.settings.uploadMaxBytes) bytes (UPLOAD_MAX_BYTES)")
         }
         let mime = try message.string("mime_type", maxLength: 127)
         guard mime.contains("/"), mime.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F }) else {
@@ -44,7 +55,7 @@ extension Server {
         let sessionID = session.id
         let requestID = message.requestID
         let now = Timestamp.nowMilliseconds()
-        store.writer.submit({ db -> UploadRecord in
+        server.store.writer.submit({ db -> UploadRecord in
             // A failed (interrupted) upload may be started again under the same id.
             if let existing = try UploadStore.get(db, id: fileID), existing.userId == user.id, existing.status == .failed {
                 try UploadStore.restart(db, id: fileID)
@@ -52,8 +63,8 @@ extension Server {
             }
             return try UploadStore.create(db, id: fileID, userId: user.id, filename: filename, mimeType: mime,
                                           declaredSize: size, roomId: room, now: now)
-        }, completion: onLoop { [unowned self] (result: Result<UploadRecord, Error>) in
-            let session = self.sessions[sessionID]
+        }, completion: server.onLoop { [unowned self] (result: Result<UploadRecord, Error>) in
+            let session = self.server.sessions[sessionID]
             switch result {
             case .success(let record):
                 session?.send(OutgoingMessage("file_upload_started", [
@@ -64,7 +75,7 @@ extension Server {
                 if case .duplicate? = error as? StoreError {
                     session?.send(error: MessageError.invalid("file_id", "is already used by another upload"), requestID: requestID)
                 } else {
-                    session?.send(error: self.storeFailure(error, user: user), requestID: requestID)
+                    session?.send(error: self.server.storeFailure(error, user: user), requestID: requestID)
                 }
             }
         })
@@ -74,10 +85,10 @@ extension Server {
     func sendUploadEvent(_ frame: OutgoingMessage, user: String, room: String?, except: ClientSession? = nil) {
         var reached = Set<ObjectIdentifier>()
         if let except { reached.insert(ObjectIdentifier(except)) }
-        for session in sessions.sessions(of: user) where reached.insert(ObjectIdentifier(session)).inserted {
+        for session in server.sessions.sessions(of: user) where reached.insert(ObjectIdentifier(session)).inserted {
             session.send(frame)
         }
-        if let room, let live = rooms[room] {
+        if let room, let live = server.rooms[room] {
             for member in live.members where reached.insert(ObjectIdentifier(member)).inserted { member.send(frame) }
         }
     }
@@ -89,16 +100,16 @@ extension Server {
         let user = session.user
         let sessionID = session.id
         let requestID = message.requestID
-        store.reader.submit({ db in try UploadStore.get(db, id: fileID) },
-                            completion: onLoop { [unowned self] (result: Result<UploadRecord?, Error>) in
-            guard let session = self.sessions[sessionID] else { return }
+        server.store.reader.submit({ db in try UploadStore.get(db, id: fileID) },
+                                   completion: server.onLoop { [unowned self] (result: Result<UploadRecord?, Error>) in
+            guard let session = self.server.sessions[sessionID] else { return }
             switch result {
             case .success(let record?) where record.userId == user.id:
                 body(session, record)
             case .success:
                 session.send(error: MessageError(.NOT_FOUND, "no upload '\(fileID)' of yours"), requestID: requestID)
             case .failure(let error):
-                session.send(error: self.storeFailure(error, user: user), requestID: requestID)
+                session.send(error: self.server.storeFailure(error, user: user), requestID: requestID)
             }
         })
     }
@@ -115,7 +126,8 @@ extension Server {
         } ?? (total == 0 ? 100 : Double(bytes) * 100 / Double(total))
         try withOwnUpload(session, message) { [unowned self] session, record in
             let fileID = record.id
-            self.store.writer.submit({ db in try UploadStore.recordProgress(db, id: fileID, bytesReceived: bytes) }, completion: { _ in })
+            self.server.store.writer.submit({ db in try UploadStore.recordProgress(db, id: fileID, bytesReceived: bytes) },
+                                            completion: { _ in })
             self.sendUploadEvent(OutgoingMessage("file_upload_progress", [
                 ("file_id", .string(fileID)), ("bytes_uploaded", JSONValue(bytes)), ("total_bytes", JSONValue(total)),
                 ("percentage", .number(percentage)), ("user_id", .string(record.userId)),
@@ -130,7 +142,7 @@ extension Server {
             let now = Timestamp.nowMilliseconds()
             // Stored elsewhere: no local file, so the stored name stays empty and GET answers 404.
             if record.status != .complete {
-                self.store.writer.submit({ db in
+                self.server.store.writer.submit({ db in
                     try UploadStore.complete(db, id: fileID, storedName: "", bytesReceived: record.declaredSize, now: now)
                 }, completion: { _ in })
             }
@@ -153,18 +165,18 @@ extension Server {
     /// Decides whether a PUT may stream its body, before any body byte is read.
     func prepareUpload(_ head: HTTPRequestHead, params: [String: String], answer: @escaping (UploadAdmission) -> Void) {
         let caller: User
-        switch admission.authorize(head.headers, requireAdmin: false) {
+        switch server.admission.authorize(head.headers, requireAdmin: false) {
         case .success(let user): caller = user
         case .failure(let refusal):
             return answer(.refuse(.jsonError(status: refusal.status, code: refusal.code.rawValue, text: refusal.text)))
         }
         let fileID = params["file_id"] ?? ""
-        guard Self.isValidID(fileID) else { return answer(.refuse(.jsonError(status: 404, code: "NOT_FOUND", text: "no such upload"))) }
+        guard ChosenID.isValid(fileID) else { return answer(.refuse(.jsonError(status: 404, code: "NOT_FOUND", text: "no such upload"))) }
         guard !activeUploads.contains(fileID) else {
             return answer(.refuse(.jsonError(status: 409, code: "INVALID_MESSAGE", text: "upload '\(fileID)' is already receiving bytes")))
         }
-        store.reader.submit({ db in try UploadStore.get(db, id: fileID) },
-                            completion: onLoop { [unowned self] (result: Result<UploadRecord?, Error>) in
+        server.store.reader.submit({ db in try UploadStore.get(db, id: fileID) },
+                                   completion: server.onLoop { [unowned self] (result: Result<UploadRecord?, Error>) in
             guard case .success(let found) = result, let record = found else {
                 return answer(.refuse(.jsonError(status: 404, code: "NOT_FOUND", text: "no upload '\(fileID)'")))
             }
@@ -179,7 +191,7 @@ extension Server {
             guard !self.activeUploads.contains(fileID) else {
                 return answer(.refuse(.jsonError(status: 409, code: "INVALID_MESSAGE", text: "upload '\(fileID)' is already receiving bytes")))
             }
-            if let length = head.contentLength, length > min(record.declaredSize, self.settings.uploadMaxBytes) {
+            if let length = head.contentLength, length > min(record.declaredSize, self.server.settings.uploadMaxBytes) {
                 self.failUpload(fileID)
                 return answer(.refuse(.jsonError(status: 413, code: "PAYLOAD_TOO_LARGE",
                                                  text: "body of \(length) bytes is over the declared file_size \(record.declaredSize)")))
@@ -192,7 +204,7 @@ extension Server {
                 self.activeUploads.insert(fileID)
                 answer(.accept(sink))
             } catch {
-                self.log(.error, "upload_open_failed", user: caller.id, [("file_id", .string(fileID))])
+                self.server.log(.error, "upload_open_failed", user: caller.id, [("file_id", .string(fileID))])
                 answer(.refuse(.jsonError(status: 500, code: "INTERNAL_ERROR", text: "could not store the upload")))
             }
         })
@@ -200,11 +212,11 @@ extension Server {
 
     /// Bytes landed: a progress event when one is due.
     func uploadProgressed(_ sink: UploadSink) {
-        let (percent, due) = sink.progressDue(now: loop.now)
+        let (percent, due) = sink.progressDue(now: server.loop.now)
         guard due else { return }
         let fileID = sink.fileID
         let received = sink.received
-        store.writer.submit({ db in try UploadStore.recordProgress(db, id: fileID, bytesReceived: received) }, completion: { _ in })
+        server.store.writer.submit({ db in try UploadStore.recordProgress(db, id: fileID, bytesReceived: received) }, completion: { _ in })
         sendUploadEvent(OutgoingMessage("file_upload_progress", [
             ("file_id", .string(fileID)), ("bytes_uploaded", JSONValue(received)), ("total_bytes", JSONValue(sink.declaredSize)),
             ("percentage", .number(percent)), ("user_id", .string(sink.user)),
@@ -222,10 +234,10 @@ extension Server {
         let (fileID, partial, final, directory, stored, size) = (sink.fileID, sink.partialPath, sink.finalPath,
                                                                  uploadDirectory, sink.storedName, sink.received)
         let now = Timestamp.nowMilliseconds()
-        store.writer.submit({ db -> Bool in
+        server.store.writer.submit({ db -> Bool in
             guard persistUploadedFile(partialPath: partial, finalPath: final, directory: directory) else { return false }
             return try UploadStore.complete(db, id: fileID, storedName: stored, bytesReceived: size, now: now)
-        }, completion: onLoop { [unowned self] (result: Result<Bool, Error>) in
+        }, completion: server.onLoop { [unowned self] (result: Result<Bool, Error>) in
             self.activeUploads.remove(fileID)
             guard case .success(true) = result else {
                 unlink(partial)
@@ -247,19 +259,20 @@ extension Server {
         sink.discard()
         activeUploads.remove(sink.fileID)
         failUpload(sink.fileID)
-        log(.info, "upload_failed", user: sink.user, [("file_id", .string(sink.fileID)), ("received", JSONValue(sink.received))])
+        server.log(.info, "upload_failed", user: sink.user,
+                   [("file_id", .string(sink.fileID)), ("received", JSONValue(sink.received))])
     }
 
     private func failUpload(_ fileID: String) {
         let now = Timestamp.nowMilliseconds()
-        store.writer.submit({ db in try UploadStore.fail(db, id: fileID, now: now) }, completion: { _ in })
+        server.store.writer.submit({ db in try UploadStore.fail(db, id: fileID, now: now) }, completion: { _ in })
     }
 
     // MARK: GET (streamed from disk)
 
     /// `GET /api/v1/uploads/{id}` after the user guard.
     func download(_ request: RESTRequest, http: HTTPSession) {
-        switch admission.authorize(request.head.headers, requireAdmin: false) {
+        switch server.admission.authorize(request.head.headers, requireAdmin: false) {
         case .success(let caller):
             serveUpload(request, caller: caller, http: http)
         case .failure(let refusal):
@@ -272,8 +285,8 @@ extension Server {
     func serveUpload(_ request: RESTRequest, caller: User, http: HTTPSession) {
         let fileID = request.params["file_id"] ?? ""
         let keepAlive = request.head.keepAlive
-        store.reader.submit({ db in try UploadStore.get(db, id: fileID) },
-                            completion: onLoop { [unowned self] (result: Result<UploadRecord?, Error>) in
+        server.store.reader.submit({ db in try UploadStore.get(db, id: fileID) },
+                                   completion: server.onLoop { [unowned self] (result: Result<UploadRecord?, Error>) in
             guard case .success(let found) = result, let record = found, record.status == .complete,
                   let stored = record.storedName, !stored.isEmpty else {
                 return http.finish(.jsonError(status: 404, code: "NOT_FOUND", text: "no stored upload '\(fileID)'"), keepAlive: keepAlive)

@@ -4,21 +4,32 @@ import GridlineJSON
 import GridlineLoop
 import GridlineStore
 
-/// Versioned cells, snapshots and sync (SPEC §6). Every applied update is committed by the
-/// store's writer before anyone hears of it; the writer hands results back in commit order,
-/// so each room hears a sheet's updates in seq order.
-extension Server {
-    func registerCellHandlers() {
-        on("cell_update") { [unowned self] session, message in try self.cellUpdate(session, message) }
-        on("cells_update") { [unowned self] session, message in try self.cellsUpdate(session, message) }
-        on("sheet_snapshot") { [unowned self] session, message in try self.sheetSnapshot(session, message) }
-        on("sync") { [unowned self] session, message in try self.sync(session, message) }
+/// Versioned cells, snapshots and sync (SPEC §6), and the recalculated dependents of each
+/// write (SPEC §14). Every applied update is committed by the store's writer before anyone
+/// hears of it; the writer hands results back in commit order, so each room hears a sheet's
+/// updates in seq order. Owns no maps: the cells live in the store, a sync in progress on its
+/// session.
+final class CellService: @unchecked Sendable {  // loop thread only; store callbacks hop back with `loop.execute`
+    /// The server outlives its services; unowned(unsafe) keeps refcounting off the broadcast path.
+    unowned(unsafe) let server: Server
+
+    init(server: Server) {
+        self.server = server
+    }
+
+    func registerHandlers(on router: MessageRouter) {
+        router.on("cell_update") { [unowned self] session, message in try self.cellUpdate(session, message) }
+        router.on("cells_update") { [unowned self] session, message in try self.cellsUpdate(session, message) }
+        router.on("sheet_snapshot") { [unowned self] session, message in try self.sheetSnapshot(session, message) }
+        router.on("sync") { [unowned self] session, message in try self.sync(session, message) }
     }
 
     /// The sheet a message names, which the connection must have joined the room of.
     func joinedSheet(_ session: ClientSession, _ message: IncomingMessage) throws -> SheetInfo {
         let sheetID = try message.string("sheet_id", maxLength: 128)
-        guard let sheet = directory.sheets[sheetID] else { throw MessageError(.SHEET_NOT_FOUND, "sheet '\(sheetID)' does not exist") }
+        guard let sheet = server.directory.sheets[sheetID] else {
+            throw MessageError(.SHEET_NOT_FOUND, "sheet '\(sheetID)' does not exist")
+        }
         guard session.collab.rooms.contains(sheet.roomID) else {
             throw MessageError(.NOT_IN_ROOM, "join room '\(sheet.roomID)' before using sheet '\(sheetID)'")
         }
@@ -57,13 +68,14 @@ extension Server {
         let sessionID = session.id
         let requestID = message.requestID
         let now = Timestamp.nowMilliseconds()
-        let formulas = store.formulas
-        store.writer.submit({ db in
+        let formulas = server.store.formulas
+        server.store.writer.submit({ db in
             try CellStore.applyCellUpdate(db, sheetId: sheet.id, write: edit.storeWrite, userId: user.id,
                                           username: user.username, now: now, formulas: formulas)
         }, completion: { [unowned self] result in
-            self.loop.execute {
-                self.finishCellUpdate(result, sheet: sheet, user: user, session: self.sessions[sessionID], requestID: requestID)
+            self.server.loop.execute {
+                self.finishCellUpdate(result, sheet: sheet, user: user, session: self.server.sessions[sessionID],
+                                      requestID: requestID)
             }
         })
     }
@@ -72,7 +84,7 @@ extension Server {
                                   session: ClientSession?, requestID: String?) {
         switch result {
         case .success(.applied(let cell, let recalculated)):
-            stats.cellUpdatesApplied += 1
+            server.stats.cellUpdatesApplied += 1
             let frame = OutgoingMessage("cell_updated", [
                 ("sheet_id", .string(sheet.id)), ("cell_id", .string(cell.cellId)), ("value", Self.jsonValue(cell.valueJSON)),
                 ("formula", JSONValue(cell.formula)), ("error", JSONValue(cell.error)), ("version", JSONValue(cell.version)),
@@ -81,13 +93,13 @@ extension Server {
             broadcastCellEvent(frame, sheet: sheet, alsoTo: session)
             broadcastRecalculated(recalculated, causeSeq: cell.seq, sheet: sheet, user: user, alsoTo: session)
         case .success(.conflict(let current)):
-            stats.cellConflicts += 1
+            server.stats.cellConflicts += 1
             session?.send(error: MessageError(.VERSION_CONFLICT,
                                              "cell \(current.cellId) is at version \(current.version); your edit was not applied",
                                              extra: [("cell_id", .string(current.cellId)), ("current", Self.cellJSON(current))]),
                          requestID: requestID)
         case .failure(let error):
-            session?.send(error: storeFailure(error, user: user), requestID: requestID)
+            session?.send(error: server.storeFailure(error, user: user), requestID: requestID)
         }
     }
 
@@ -117,13 +129,14 @@ extension Server {
         let requestID = message.requestID
         let now = Timestamp.nowMilliseconds()
         let writes = edits.map(\.storeWrite)
-        let formulas = store.formulas
-        store.writer.submit({ db in
+        let formulas = server.store.formulas
+        server.store.writer.submit({ db in
             try CellStore.applyCellBatch(db, sheetId: sheet.id, writes: writes, userId: user.id, username: user.username, now: now,
                                          formulas: formulas)
         }, completion: { [unowned self] result in
-            self.loop.execute {
-                self.finishCellBatch(result, sheet: sheet, user: user, session: self.sessions[sessionID], requestID: requestID)
+            self.server.loop.execute {
+                self.finishCellBatch(result, sheet: sheet, user: user, session: self.server.sessions[sessionID],
+                                     requestID: requestID)
             }
         })
     }
@@ -132,7 +145,7 @@ extension Server {
                                  session: ClientSession?, requestID: String?) {
         switch result {
         case .success(.applied(let cells, let recalculated)):
-            stats.cellUpdatesApplied += UInt64(cells.count)
+            server.stats.cellUpdatesApplied += UInt64(cells.count)
             let frame = OutgoingMessage("cells_updated", [
                 ("sheet_id", .string(sheet.id)), ("cells", .array(cells.map(Self.appliedCellJSON))),
                 ("user_id", .string(user.id)), ("username", .string(user.username)),
@@ -142,14 +155,14 @@ extension Server {
                 broadcastRecalculated(recalculated, causeSeq: last.seq, sheet: sheet, user: user, alsoTo: session)
             }
         case .success(.conflicts(let conflicts)):
-            stats.cellConflicts += 1
+            server.stats.cellConflicts += 1
             session?.send(error: MessageError(.VERSION_CONFLICT, "\(conflicts.count) cell(s) changed since you read them; nothing was applied",
                                              extra: [("conflicts", .array(conflicts.map { conflict in
                                                  ["cell_id": .string(conflict.cellId), "current": Self.cellJSON(conflict.current)]
                                              }))]),
                          requestID: requestID)
         case .failure(let error):
-            session?.send(error: storeFailure(error, user: user), requestID: requestID)
+            session?.send(error: server.storeFailure(error, user: user), requestID: requestID)
         }
     }
 
@@ -157,7 +170,7 @@ extension Server {
     /// replay will carry it) and to the writer if it has left the room meanwhile.
     private func broadcastCellEvent(_ frame: OutgoingMessage, sheet: SheetInfo, alsoTo writer: ClientSession?) {
         var writerReached = false
-        if let room = rooms[sheet.roomID] {
+        if let room = server.rooms[sheet.roomID] {
             room.messagesSent += 1
             room.lastActivity = Timestamp.nowMilliseconds()
             // Queued whole for clients that keep up: a recalculation or a paste can be large,
@@ -169,14 +182,14 @@ extension Server {
             }
         }
         if !writerReached { writer?.send(frame, as: .reply) }
-        if !engineIO.recovery.isEmpty { engineIO.recovery.record(frame, room: sheet.roomID) }
+        if !server.engineIO.recovery.isEmpty { server.engineIO.recovery.record(frame, room: sheet.roomID) }
     }
 
     /// The dependents a write recomputed, after the write's own event (SPEC §14).
     private func broadcastRecalculated(_ cells: [AppliedCell], causeSeq: Int64, sheet: SheetInfo, user: User,
                                        alsoTo writer: ClientSession?) {
         guard !cells.isEmpty else { return }
-        stats.cellsRecalculated += UInt64(cells.count)
+        server.stats.cellsRecalculated += UInt64(cells.count)
         let frame = OutgoingMessage("cells_updated", [
             ("sheet_id", .string(sheet.id)), ("cells", .array(cells.map(Self.appliedCellJSON))),
             ("recalculated", true), ("cause_seq", JSONValue(causeSeq)),
@@ -191,17 +204,6 @@ extension Server {
          "error": JSONValue(cell.error), "version": JSONValue(cell.version), "seq": JSONValue(cell.seq)]
     }
 
-    func storeFailure(_ error: Error, user: User) -> MessageError {
-        if let storeError = error as? StoreError, case .sheetNotFound = storeError {
-            return MessageError(.SHEET_NOT_FOUND, "the sheet no longer exists")
-        }
-        if let storeError = error as? StoreError, case .invalid(let text) = storeError {
-            return MessageError(.INVALID_MESSAGE, text)
-        }
-        log(.error, "store_failed", user: user.id, [("error", .string("\(error)"))])
-        return MessageError(.INTERNAL_ERROR, "the update could not be stored", recoverable: true)
-    }
-
     // MARK: Snapshot and sync
 
     private func sheetSnapshot(_ session: ClientSession, _ message: IncomingMessage) throws {
@@ -211,12 +213,13 @@ extension Server {
         let user = session.user
         // Read through the writer so the snapshot's seq sits exactly between the updates this
         // connection has already been sent and the ones it will be sent next.
-        store.writer.submit({ db in try CellStore.snapshot(db, sheetId: sheet.id) }, completion: { [unowned self] result in
-            self.loop.execute {
-                let session = self.sessions[sessionID]
+        server.store.writer.submit({ db in try CellStore.snapshot(db, sheetId: sheet.id) },
+                                   completion: { [unowned self] result in
+            self.server.loop.execute {
+                let session = self.server.sessions[sessionID]
                 switch result {
                 case .success(let snapshot): session?.send(self.sheetStateFrame(snapshot, requestID: requestID), as: .reply)
-                case .failure(let error): session?.send(error: self.storeFailure(error, user: user), requestID: requestID)
+                case .failure(let error): session?.send(error: self.server.storeFailure(error, user: user), requestID: requestID)
                 }
             }
         })
@@ -243,14 +246,14 @@ extension Server {
     /// the sheet's current seq: every later update reaches this connection live, after it.
     private func syncPage(sessionID: UInt64, user: User, sheet: SheetInfo, after: Int64, requestID: String?) {
         let limit = Self.syncPageSize
-        store.writer.submit({ db -> SyncPage in
+        server.store.writer.submit({ db -> SyncPage in
             switch try CellStore.history(db, sheetId: sheet.id, sinceSeq: after, limit: limit) {
             case .entries(let entries): return .entries(entries)
             // Trimmed past `after` (or `after` is ahead of the sheet): the whole state instead.
             case .truncated: return .snapshot(try CellStore.snapshot(db, sheetId: sheet.id))
             }
-        }, completion: onLoop { [unowned self] (result: Result<SyncPage, Error>) in
-            guard let session = self.sessions[sessionID] else { return }
+        }, completion: server.onLoop { [unowned self] (result: Result<SyncPage, Error>) in
+            guard let session = self.server.sessions[sessionID] else { return }
             switch result {
             case .success(.entries(let entries)):
                 for entry in entries {
@@ -276,7 +279,7 @@ extension Server {
                 session.send(self.sheetStateFrame(snapshot, requestID: requestID), as: .reply)
             case .failure(let error):
                 session.collab.syncingSheets.remove(sheet.id)
-                session.send(error: self.storeFailure(error, user: user), requestID: requestID)
+                session.send(error: self.server.storeFailure(error, user: user), requestID: requestID)
             }
         })
     }
@@ -284,10 +287,10 @@ extension Server {
     /// Runs `next` once the session's backlog is below a quarter of the send-buffer cap.
     private func whenDrained(_ session: ClientSession, _ next: @escaping () -> Void) {
         guard !session.isClosing else { return }
-        if session.pendingOutputBytes <= settings.sendBufferBytes / 4 { return next() }
+        if session.pendingOutputBytes <= server.settings.sendBufferBytes / 4 { return next() }
         let id = session.id
-        loop.schedule(after: 0.005) { [unowned self] in
-            guard let session = self.sessions[id] else { return }
+        server.loop.schedule(after: 0.005) { [unowned self] in
+            guard let session = self.server.sessions[id] else { return }
             self.whenDrained(session, next)
         }
     }

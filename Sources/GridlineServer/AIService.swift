@@ -25,26 +25,38 @@ struct RunningAIJob {
 
 /// AI streaming (SPEC §7): jobs are stored, run off the loop on worker threads in chunks,
 /// and stream `ai_event`s to every connection of the requester.
-extension Server {
-    static let maxAIJobsPerUser = 3
+final class AIService: @unchecked Sendable {  // `jobs` is loop-thread only; workers hop back with `loop.execute`
+    static let maxJobsPerUser = 3
 
-    func registerAIHandlers() {
-        on("ai_request") { [unowned self] session, message in try self.startAIJob(session, message) }
-        on("ai_cancel") { [unowned self] session, message in
+    /// The server outlives its services.
+    unowned(unsafe) let server: Server
+    /// Running jobs by `key(user, request_id)`.
+    private var jobs: [String: RunningAIJob] = [:]
+    private let workers = DispatchQueue(label: "gridline-ai", attributes: .concurrent)
+    private let provider: AIProvider
+
+    init(server: Server) {
+        self.server = server
+        self.provider = server.settings.aiProvider == "failing" ? FailingProvider() : StatisticsProvider()
+    }
+
+    func registerHandlers(on router: MessageRouter) {
+        router.on("ai_request") { [unowned self] session, message in try self.startJob(session, message) }
+        router.on("ai_cancel") { [unowned self] session, message in
             let requestID = try message.string("request_id", maxLength: 64)
-            guard let job = self.aiJobs[Self.aiKey(session.user.id, requestID)] else {
+            guard let job = self.jobs[Self.key(session.user.id, requestID)] else {
                 throw MessageError(.NOT_FOUND, "no running AI job '\(requestID)'")
             }
             job.control.cancel()
         }
     }
 
-    static func aiKey(_ user: String, _ request: String) -> String { user + "\u{0}" + request }
+    static func key(_ user: String, _ request: String) -> String { user + "\u{0}" + request }
 
-    private func startAIJob(_ session: ClientSession, _ message: IncomingMessage) throws {
+    private func startJob(_ session: ClientSession, _ message: IncomingMessage) throws {
         let requestID = try message.string("request_id", maxLength: 64)
         let query = try message.string("query", maxLength: 4000)
-        let sheet = try joinedSheet(session, message)
+        let sheet = try server.cells.joinedSheet(session, message)
         var rangeText: String?
         if let context = try message.optionalObject("context"), let raw = context["table_range"], !raw.isNull {
             guard let text = raw.stringValue else { throw MessageError.invalid("context.table_range", "must be a string like A1:B20") }
@@ -57,29 +69,29 @@ extension Server {
             throw MessageError.invalid("context.table_range", error.description)
         }
         let user = session.user
-        let key = Self.aiKey(user.id, requestID)
-        guard aiJobs[key] == nil else { throw MessageError.invalid("request_id", "is already a running AI job") }
-        let running = aiJobs.values.filter { $0.user.id == user.id }.count
-        guard running < Self.maxAIJobsPerUser else {
-            stats.rateLimitEvents += 1
-            throw MessageError(.RATE_LIMIT_EXCEEDED, "at most \(Self.maxAIJobsPerUser) AI jobs may run at once; wait for one to finish")
+        let key = Self.key(user.id, requestID)
+        guard jobs[key] == nil else { throw MessageError.invalid("request_id", "is already a running AI job") }
+        let running = jobs.values.filter { $0.user.id == user.id }.count
+        guard running < Self.maxJobsPerUser else {
+            server.stats.rateLimitEvents += 1
+            throw MessageError(.RATE_LIMIT_EXCEEDED, "at most \(Self.maxJobsPerUser) AI jobs may run at once; wait for one to finish")
         }
         let control = AIJobControl()
-        aiJobs[key] = RunningAIJob(control: control, user: user)
+        jobs[key] = RunningAIJob(control: control, user: user)
         let now = Timestamp.nowMilliseconds()
         let started = Date()
-        let provider = aiProvider
-        store.writer.submit({ db in
+        let provider = self.provider
+        server.store.writer.submit({ db in
             try AIJobStore.create(db, requestId: requestID, userId: user.id, sheetId: sheet.id, query: query,
                                   tableRange: range?.text, now: now)
-        }, completion: onLoop { [unowned self] (result: Result<AIJobRecord, Error>) in
+        }, completion: server.onLoop { [unowned self] (result: Result<AIJobRecord, Error>) in
             if case .failure(let error) = result {
-                self.aiJobs[key] = nil
+                self.jobs[key] = nil
                 let refusal: MessageError
                 if case .duplicate? = error as? StoreError {
                     refusal = MessageError.invalid("request_id", "was already used for an AI job")
                 } else {
-                    refusal = self.storeFailure(error, user: user)
+                    refusal = self.server.storeFailure(error, user: user)
                 }
                 self.sendToUser(user.id, OutgoingMessage.error(refusal, requestID: requestID))
                 return
@@ -87,9 +99,9 @@ extension Server {
             self.sendAIEvent("ai_start", user: user, requestID: requestID,
                              data: ["query": .string(query), "sheet_id": .string(sheet.id), "table_range": JSONValue(range?.text)])
             // Read the cells, then analyse on a worker: neither touches the loop.
-            self.store.reader.submit({ db in try CellStore.snapshot(db, sheetId: sheet.id) }) { [unowned self] snapshot in
-                self.aiWorkers.async {
-                    self.runAIJob(provider: provider, snapshot: snapshot, query: query, range: range, control: control,
+            self.server.store.reader.submit({ db in try CellStore.snapshot(db, sheetId: sheet.id) }) { [unowned self] snapshot in
+                self.workers.async {
+                    self.runJob(provider: provider, snapshot: snapshot, query: query, range: range, control: control,
                                   key: key, user: user, requestID: requestID, started: started)
                 }
             }
@@ -97,7 +109,7 @@ extension Server {
     }
 
     /// Runs on an AI worker thread.
-    private func runAIJob(provider: AIProvider, snapshot: Result<SheetSnapshot, Error>, query: String,
+    private func runJob(provider: AIProvider, snapshot: Result<SheetSnapshot, Error>, query: String,
                                       range: CellRange?, control: AIJobControl, key: String, user: User,
                                       requestID: String, started: Date) {
         var outcome: (status: AIJobStatus, result: JSONValue?, error: String?)
@@ -107,7 +119,7 @@ extension Server {
             }
             let request = AIAnalysisRequest(query: query, range: range, cells: cells)
             let analysis = try provider.analyze(request, progress: { [unowned self] progress, status in
-                self.loop.execute { self.aiProgress(key: key, requestID: requestID, progress: progress, status: status) }
+                self.server.loop.execute { self.progress(key: key, requestID: requestID, progress: progress, status: status) }
             }, isCancelled: { control.isCancelled })
             let seconds = (Date().timeIntervalSince(started) * 1000).rounded() / 1000
             outcome = (.complete, ["result": .string(analysis.result), "processing_time": .number(seconds),
@@ -122,31 +134,32 @@ extension Server {
         let now = Timestamp.nowMilliseconds()
         let resultText = outcome.result.map { String(decoding: $0.serialized(), as: UTF8.self) }
         let final = outcome
-        store.writer.submit({ db in
+        server.store.writer.submit({ db in
             try AIJobStore.finish(db, userId: user.id, requestId: requestID, status: final.status, resultJSON: resultText,
                                   error: final.error, now: now)
         }, completion: { [unowned self] _ in
-            self.loop.execute { self.finishAIJob(key: key, user: user, requestID: requestID, status: final.status,
+            self.server.loop.execute { self.finishJob(key: key, user: user, requestID: requestID, status: final.status,
                                                  result: final.result, error: final.error) }
         })
     }
 
-    private func aiProgress(key: String, requestID: String, progress: Int, status: String) {
-        guard var job = aiJobs[key], progress > job.lastProgress || progress == 0 else { return }
+    private func progress(key: String, requestID: String, progress: Int, status: String) {
+        guard var job = jobs[key], progress > job.lastProgress || progress == 0 else { return }
         job.lastProgress = progress
         if progress - job.lastPersistedProgress >= 10 {
             job.lastPersistedProgress = progress
             let userID = job.user.id
-            store.writer.submit({ db in try AIJobStore.updateProgress(db, userId: userID, requestId: requestID, progress: progress) },
-                                completion: { _ in })
+            server.store.writer.submit({ db in
+                try AIJobStore.updateProgress(db, userId: userID, requestId: requestID, progress: progress)
+            }, completion: { _ in })
         }
-        aiJobs[key] = job
+        jobs[key] = job
         sendAIEvent("ai_progress", user: job.user, requestID: requestID,
                     data: ["progress": JSONValue(progress), "status": .string(status)])
     }
 
-    private func finishAIJob(key: String, user: User, requestID: String, status: AIJobStatus, result: JSONValue?, error: String?) {
-        aiJobs[key] = nil
+    private func finishJob(key: String, user: User, requestID: String, status: AIJobStatus, result: JSONValue?, error: String?) {
+        jobs[key] = nil
         switch status {
         case .complete: sendAIEvent("ai_complete", user: user, requestID: requestID, data: result ?? [:])
         case .cancelled: sendAIEvent("ai_cancelled", user: user, requestID: requestID, data: ["reason": "cancelled by the user"])
@@ -160,24 +173,25 @@ extension Server {
         ]))
     }
 
-    /// Sends one frame to every open connection of a user.
+    /// Sends one frame to every open connection of a user, and keeps it for their detached
+    /// Socket.IO sessions.
     @discardableResult
-    func sendToUser(_ userID: String, _ message: OutgoingMessage) -> Int {
-        if !engineIO.recovery.isEmpty { engineIO.recovery.record(message, user: userID) }
-        return sessions.send(message, toUser: userID)
+    private func sendToUser(_ userID: String, _ message: OutgoingMessage) -> Int {
+        if !server.engineIO.recovery.isEmpty { server.engineIO.recovery.record(message, user: userID) }
+        return server.sessions.send(message, toUser: userID)
     }
 
     /// `GET /api/v1/ai/jobs/{request_id}`: the caller's job, e.g. after a reconnect.
     func getAIJob(_ request: RESTRequest, caller: User, respond: @escaping (HTTPResponse) -> Void) {
         let requestID = request.params["request_id"] ?? ""
-        store.reader.submit({ db in try AIJobStore.get(db, userId: caller.id, requestId: requestID) },
-                            completion: onLoop { [unowned self] (result: Result<AIJobRecord?, Error>) in
+        server.store.reader.submit({ db in try AIJobStore.get(db, userId: caller.id, requestId: requestID) },
+                                   completion: server.onLoop { [unowned self] (result: Result<AIJobRecord?, Error>) in
             switch result {
             case .success(let job?):
                 var object = JSONObject([("request_id", .string(job.requestId)), ("status", .string(job.status.rawValue)),
                                          ("progress", JSONValue(job.progress)), ("query", .string(job.query)),
                                          ("sheet_id", JSONValue(job.sheetId)), ("table_range", JSONValue(job.tableRange))])
-                if let live = self.aiJobs[Self.aiKey(caller.id, requestID)] { object["progress"] = JSONValue(live.lastProgress) }
+                if let live = self.jobs[Self.key(caller.id, requestID)] { object["progress"] = JSONValue(live.lastProgress) }
                 if let text = job.resultJSON, let stored = try? JSONParser.parse(Array(text.utf8)).objectValue {
                     object["result"] = stored["result"]
                     object["processing_time"] = stored["processing_time"]
@@ -188,7 +202,7 @@ extension Server {
             case .success(nil):
                 respond(.jsonError(status: 404, code: "NOT_FOUND", text: "no AI job '\(requestID)' of yours"))
             case .failure(let error):
-                respond(self.restStoreFailure(error))
+                respond(self.server.restStoreFailure(error))
             }
         })
     }

@@ -1,36 +1,37 @@
 /// `GET /metrics`: the server's counters and gauges in Prometheus text format, `gridline_` names.
-extension Server {
+extension AdminService {
     func metricsText() -> String {
         var p = PrometheusText()
         p.single("gridline_uptime_seconds", .gauge, "Seconds since the server started.", Double(uptimeSeconds))
-        p.single("gridline_websocket_connections", .gauge, "Open WebSocket connections.", Double(sessions.count))
-        p.single("gridline_http_connections", .gauge, "Open connections still speaking HTTP.", Double(httpSessions.count))
-        p.single("gridline_connections_accepted_total", .counter, "TCP connections accepted.", Double(stats.connectionsAccepted))
-        p.single("gridline_websocket_handshakes_total", .counter, "WebSocket upgrades completed.", Double(stats.websocketsOpened))
+        p.single("gridline_websocket_connections", .gauge, "Open WebSocket connections.", Double(server.sessions.count))
+        p.single("gridline_http_connections", .gauge, "Open connections still speaking HTTP.", Double(server.httpSessions.count))
+        p.single("gridline_connections_accepted_total", .counter, "TCP connections accepted.", Double(server.stats.connectionsAccepted))
+        p.single("gridline_websocket_handshakes_total", .counter, "WebSocket upgrades completed.", Double(server.stats.websocketsOpened))
         p.single("gridline_handshakes_refused_total", .counter, "Upgrades refused (bad handshake, token or origin).",
-                 Double(stats.handshakesRefused))
-        p.single("gridline_rooms_active", .gauge, "Rooms with at least one member.", Double(rooms.rooms.count))
+                 Double(server.stats.handshakesRefused))
+        p.single("gridline_rooms_active", .gauge, "Rooms with at least one member.", Double(server.rooms.activeCount))
         p.family("gridline_messages_received_total", .counter, "Client messages received, by type.",
-                 messagesByType.map { ([("type", $0.0)], Double($0.1)) })
-        p.single("gridline_frames_sent_total", .counter, "Frames queued to clients.", Double(stats.framesOut))
+                 server.router.messagesByType.map { ([("type", $0.0)], Double($0.1)) })
+        p.single("gridline_frames_sent_total", .counter, "Frames queued to clients.", Double(server.stats.framesOut))
         p.family("gridline_errors_total", .counter, "Error replies sent, by code.",
-                 stats.errorsByCode.sorted { $0.key < $1.key }.map { ([("code", $0.key)], Double($0.value)) })
+                 server.stats.errorsByCode.sorted { $0.key < $1.key }.map { ([("code", $0.key)], Double($0.value)) })
         p.single("gridline_rate_limit_events_total", .counter, "Messages or connections refused by a rate limit.",
-                 Double(stats.rateLimitEvents))
+                 Double(server.stats.rateLimitEvents))
         p.single("gridline_signals_dropped_total", .counter, "Cursor/typing messages dropped past the per-connection rate.",
-                 Double(stats.droppedSignals))
+                 Double(server.stats.droppedSignals))
         p.single("gridline_frames_dropped_total", .counter, "Cursor/typing frames not sent to slow consumers.",
-                 Double(stats.droppedFrames))
+                 Double(server.stats.droppedFrames))
         p.single("gridline_slow_consumers_total", .counter, "Connections closed for passing the send-buffer cap.",
-                 Double(stats.slowConsumers))
-        p.single("gridline_bytes_received_total", .counter, "Bytes read from sockets.", Double(loop.bytesRead))
-        p.single("gridline_bytes_sent_total", .counter, "Bytes written to sockets.", Double(loop.bytesWritten))
-        let queued = sessions.all.reduce(0) { $0 + $1.pendingOutputBytes }
+                 Double(server.stats.slowConsumers))
+        p.single("gridline_bytes_received_total", .counter, "Bytes read from sockets.", Double(server.loop.bytesRead))
+        p.single("gridline_bytes_sent_total", .counter, "Bytes written to sockets.", Double(server.loop.bytesWritten))
+        let queued = server.sessions.all.reduce(0) { $0 + $1.pendingOutputBytes }
         p.single("gridline_fanout_queue_bytes", .gauge, "Bytes queued for clients and not yet written.", Double(queued))
-        p.single("gridline_cell_updates_applied_total", .counter, "Cell updates committed.", Double(stats.cellUpdatesApplied))
+        p.single("gridline_cell_updates_applied_total", .counter, "Cell updates committed.", Double(server.stats.cellUpdatesApplied))
         p.single("gridline_cells_recalculated_total", .counter, "Formula cells recomputed to a new value.",
-                 Double(stats.cellsRecalculated))
-        p.single("gridline_cell_conflicts_total", .counter, "Cell updates refused with VERSION_CONFLICT.", Double(stats.cellConflicts))
+                 Double(server.stats.cellsRecalculated))
+        p.single("gridline_cell_conflicts_total", .counter, "Cell updates refused with VERSION_CONFLICT.",
+                 Double(server.stats.cellConflicts))
         p.single("gridline_event_loop_lag_seconds", .gauge, "How late the last 250 ms probe timer fired.",
                  loopLag.lastMilliseconds / 1000)
         p.histogram("gridline_event_loop_lag_probe_seconds", "Lateness of the event loop's probe timer.",
@@ -41,9 +42,9 @@ extension Server {
     }
 }
 
-extension Server {
-    func appendDatabaseMetrics(_ p: inout PrometheusText) {
-        let db = store.writer.metrics()
+extension AdminService {
+    private func appendDatabaseMetrics(_ p: inout PrometheusText) {
+        let db = server.store.writer.metrics()
         p.single("gridline_db_commits_total", .counter, "Group commits of the writer thread.", Double(db.commits))
         p.single("gridline_db_commit_failures_total", .counter, "Group commits that failed.", Double(db.failedCommits))
         p.single("gridline_db_operations_total", .counter, "Operations committed by the writer.", Double(db.operations))

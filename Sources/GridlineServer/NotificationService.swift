@@ -4,11 +4,19 @@ import GridlineJSON
 import GridlineStore
 
 /// Notifications (SPEC §8): stored rows, filtered subscriptions with the unread backlog,
-/// read state shared across a user's connections, and creation through REST.
-extension Server {
-    func registerNotificationHandlers() {
-        on("subscribe_notifications") { [unowned self] session, message in try self.subscribe(session, message) }
-        on("notification_read") { [unowned self] session, message in try self.markRead(session, message) }
+/// read state shared across a user's connections, and creation through REST. Owns no maps:
+/// rows live in the store, each subscription's filter on its session. Loop thread only.
+final class NotificationService {
+    /// The server outlives its services.
+    unowned(unsafe) let server: Server
+
+    init(server: Server) {
+        self.server = server
+    }
+
+    func registerHandlers(on router: MessageRouter) {
+        router.on("subscribe_notifications") { [unowned self] session, message in try self.subscribe(session, message) }
+        router.on("notification_read") { [unowned self] session, message in try self.markRead(session, message) }
     }
 
     static let maxBacklog = 200
@@ -30,9 +38,9 @@ extension Server {
         let sessionID = session.id
         let requestID = message.requestID
         let limit = Self.maxBacklog
-        store.reader.submit({ db in try NotificationStore.list(db, userId: userID, unreadOnly: true, limit: limit) },
-                            completion: onLoop { [unowned self] (result: Result<[NotificationRecord], Error>) in
-            guard let session = self.sessions[sessionID] else { return }
+        server.store.reader.submit({ db in try NotificationStore.list(db, userId: userID, unreadOnly: true, limit: limit) },
+                                   completion: server.onLoop { [unowned self] (result: Result<[NotificationRecord], Error>) in
+            guard let session = self.server.sessions[sessionID] else { return }
             switch result {
             case .success(let records):
                 let unread = records.filter { filter.matches(category: $0.category, module: $0.moduleName, priority: $0.priority.rawValue) }
@@ -42,7 +50,7 @@ extension Server {
                     ("unread", .array(unread.map(Self.notificationJSON))),
                 ], requestID: requestID))
             case .failure(let error):
-                session.send(error: self.storeFailure(error, user: session.user), requestID: requestID)
+                session.send(error: self.server.storeFailure(error, user: session.user), requestID: requestID)
             }
         })
     }
@@ -53,9 +61,9 @@ extension Server {
         let sessionID = session.id
         let requestID = message.requestID
         let now = Timestamp.nowMilliseconds()
-        store.writer.submit({ db in try NotificationStore.markRead(db, id: notificationID, userId: user.id, now: now) },
-                            completion: onLoop { [unowned self] (result: Result<MarkReadOutcome, Error>) in
-            let session = self.sessions[sessionID]
+        server.store.writer.submit({ db in try NotificationStore.markRead(db, id: notificationID, userId: user.id, now: now) },
+                                   completion: server.onLoop { [unowned self] (result: Result<MarkReadOutcome, Error>) in
+            let session = self.server.sessions[sessionID]
             switch result {
             case .success(.notFound):
                 session?.send(error: MessageError(.NOT_FOUND, "no notification '\(notificationID)' for you"), requestID: requestID)
@@ -67,10 +75,10 @@ extension Server {
                 session?.send(OutgoingMessage("notification_event", fields, requestID: requestID))
                 if outcome == .marked {
                     let frame = OutgoingMessage("notification_event", fields)
-                    self.sessions.send(frame, toUser: user.id, except: session)
+                    self.server.sessions.send(frame, toUser: user.id, except: session)
                 }
             case .failure(let error):
-                session?.send(error: self.storeFailure(error, user: user), requestID: requestID)
+                session?.send(error: self.server.storeFailure(error, user: user), requestID: requestID)
             }
         })
     }
@@ -91,7 +99,7 @@ extension Server {
             ("event_type", .string(eventType)), ("notification", Self.notificationJSON(record)), ("user_id", .string(record.userId)),
         ])
         var delivered = 0
-        for session in sessions.sessions(of: record.userId) {
+        for session in server.sessions.sessions(of: record.userId) {
             guard let filter = session.collab.notificationFilter,
                   filter.matches(category: record.category, module: record.moduleName, priority: record.priority.rawValue)
             else { continue }
@@ -104,7 +112,7 @@ extension Server {
 
     /// `POST /api/v1/ws/broadcast/notification?event_type=…`: persist, then deliver.
     func createNotification(_ request: RESTRequest, respond: @escaping (HTTPResponse) -> Void) {
-        guard let body = jsonObjectBody(request, respond: respond) else { return }
+        guard let body = request.jsonObjectBody(respond: respond) else { return }
         func text(_ field: String, required: Bool, max: Int) -> String?? {
             guard let value = body[field], !value.isNull else {
                 if required { respond(.jsonError(status: 400, code: "INVALID_MESSAGE", text: "field '\(field)' is required")) }
@@ -131,16 +139,16 @@ extension Server {
         }
         let now = Timestamp.nowMilliseconds()
         let categoryValue = category ?? "general"
-        store.writer.submit({ db in
+        server.store.writer.submit({ db in
             try NotificationStore.create(db, userId: userID, title: title, message: messageText, category: categoryValue,
                                          priority: priority, moduleName: moduleName, now: now)
-        }, completion: onLoop { [unowned self] (result: Result<NotificationRecord, Error>) in
+        }, completion: server.onLoop { [unowned self] (result: Result<NotificationRecord, Error>) in
             switch result {
             case .success(let record):
                 let delivered = self.deliver(record, eventType: eventType)
                 respond(.json(status: 201, ["notification_id": .string(record.id), "delivered": JSONValue(delivered)]))
             case .failure(let error):
-                self.log(.error, "store_failed", [("error", .string("\(error)"))])
+                self.server.log(.error, "store_failed", [("error", .string("\(error)"))])
                 respond(.jsonError(status: 500, code: "INTERNAL_ERROR", text: "the notification could not be stored"))
             }
         })
@@ -154,13 +162,13 @@ extension Server {
             return respond(.jsonError(status: 400, code: "INVALID_MESSAGE", text: "query 'unread' must be true or false"))
         }
         let unreadOnly = unreadText == "true"
-        store.reader.submit({ db in try NotificationStore.list(db, userId: caller.id, unreadOnly: unreadOnly, limit: 500) },
-                            completion: onLoop { [unowned self] (result: Result<[NotificationRecord], Error>) in
+        server.store.reader.submit({ db in try NotificationStore.list(db, userId: caller.id, unreadOnly: unreadOnly, limit: 500) },
+                                   completion: server.onLoop { [unowned self] (result: Result<[NotificationRecord], Error>) in
             switch result {
             case .success(let records):
                 respond(.json(status: 200, ["notifications": .array(records.map(Self.notificationJSON))]))
             case .failure(let error):
-                self.log(.error, "store_failed", [("error", .string("\(error)"))])
+                self.server.log(.error, "store_failed", [("error", .string("\(error)"))])
                 respond(.jsonError(status: 500, code: "INTERNAL_ERROR", text: "could not read notifications"))
             }
         })

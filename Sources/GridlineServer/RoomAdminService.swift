@@ -3,13 +3,15 @@ import GridlineHTTP
 import GridlineJSON
 import GridlineStore
 
-/// Rooms and sheets through REST (SPEC §9). The loop's directory changes only after the
-/// database has committed, so a room is never joinable before it exists on disk.
-extension Server {
-    /// Ids clients choose for rooms, sheets and uploads: safe in URLs and logs.
-    static func isValidID(_ id: String) -> Bool {
-        !id.isEmpty && id.utf8.count <= 64
-            && id.utf8.allSatisfy { $0.isASCIIIdentifierByte } && !id.utf8.allSatisfy { $0 == UInt8(ascii: ".") }
+/// Rooms and sheets through REST (SPEC §9). The loop's directory (`Server.directory`) changes
+/// only after the database has committed, so a room is never joinable before it exists on disk.
+/// Loop thread only.
+final class RoomAdminService {
+    /// The server outlives its services.
+    unowned(unsafe) let server: Server
+
+    init(server: Server) {
+        self.server = server
     }
 
     func roomJSON(_ info: RoomInfo) -> JSONValue {
@@ -17,19 +19,19 @@ extension Server {
             "room_id": .string(info.id), "name": .string(info.name),
             "created_at": .string(Timestamp.iso8601(milliseconds: info.createdAt)),
             "sheets": .array(info.sheetIDs.map { id in
-                ["sheet_id": .string(id), "name": .string(directory.sheets[id]?.name ?? id)]
+                ["sheet_id": .string(id), "name": .string(server.directory.sheets[id]?.name ?? id)]
             }),
         ]
     }
 
     func listRooms(respond: (HTTPResponse) -> Void) {
-        let rooms = directory.rooms.values.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
+        let rooms = server.directory.rooms.values.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
         respond(.json(status: 200, ["rooms": .array(rooms.map(roomJSON))]))
     }
 
     func getRoom(_ request: RESTRequest, respond: (HTTPResponse) -> Void) {
         let roomID = request.params["room_id"] ?? ""
-        guard let info = directory.rooms[roomID] else {
+        guard let info = server.directory.rooms[roomID] else {
             return respond(.jsonError(status: 404, code: "NOT_FOUND", text: "room '\(roomID)' does not exist"))
         }
         respond(.json(status: 200, roomJSON(info)))
@@ -38,10 +40,10 @@ extension Server {
     /// Reads `{<idField>?, name}`; nil after answering 400.
     private func idAndName(_ request: RESTRequest, idField: String, prefix: String,
                            respond: (HTTPResponse) -> Void) -> (id: String, name: String)? {
-        guard let body = jsonObjectBody(request, respond: respond) else { return nil }
+        guard let body = request.jsonObjectBody(respond: respond) else { return nil }
         var id = RandomID.make(prefix: prefix)
         if let raw = body[idField], !raw.isNull {
-            guard let text = raw.stringValue, Self.isValidID(text) else {
+            guard let text = raw.stringValue, ChosenID.isValid(text) else {
                 respond(.jsonError(status: 400, code: "INVALID_MESSAGE",
                                    text: "field '\(idField)' must be 1–64 characters of A–Z, a–z, 0–9, '-', '_' or '.'"))
                 return nil
@@ -58,72 +60,61 @@ extension Server {
     func createRoom(_ request: RESTRequest, respond: @escaping (HTTPResponse) -> Void) {
         guard let (roomID, name) = idAndName(request, idField: "room_id", prefix: "room_", respond: respond) else { return }
         let now = Timestamp.nowMilliseconds()
-        store.writer.submit({ db in try RoomStore.createRoom(db, id: roomID, name: name, now: now) },
-                            completion: onLoop { [unowned self] (result: Result<RoomRecord, Error>) in
+        server.store.writer.submit({ db in try RoomStore.createRoom(db, id: roomID, name: name, now: now) },
+                                   completion: server.onLoop { [unowned self] (result: Result<RoomRecord, Error>) in
             switch result {
             case .success(let record):
                 let info = RoomInfo(id: record.id, name: record.name, createdAt: record.createdAt, sheetIDs: [])
-                self.directory.add(info)
-                self.log(.info, "room_created", room: record.id)
+                self.server.directory.add(info)
+                self.server.log(.info, "room_created", room: record.id)
                 respond(.json(status: 201, self.roomJSON(info)))
             case .failure(let error):
-                respond(self.restStoreFailure(error))
+                respond(self.server.restStoreFailure(error))
             }
         })
     }
 
     func deleteRoom(_ request: RESTRequest, respond: @escaping (HTTPResponse) -> Void) {
         let roomID = request.params["room_id"] ?? ""
-        guard directory.rooms[roomID] != nil else {
+        guard server.directory.rooms[roomID] != nil else {
             return respond(.jsonError(status: 404, code: "NOT_FOUND", text: "room '\(roomID)' does not exist"))
         }
-        store.writer.submit({ db in try RoomStore.deleteRoom(db, id: roomID) },
-                            completion: onLoop { [unowned self] (result: Result<Bool, Error>) in
+        server.store.writer.submit({ db in try RoomStore.deleteRoom(db, id: roomID) },
+                                   completion: server.onLoop { [unowned self] (result: Result<Bool, Error>) in
             switch result {
             case .success(let existed):
-                self.directory.removeRoom(roomID)
-                var notified = 0
-                if let room = self.rooms.remove(roomID) {
-                    let frame = OutgoingMessage("room_closed", [("room_id", .string(roomID)), ("reason", "deleted by admin")])
-                    for member in room.members {
-                        member.collab.rooms.remove(roomID)
-                        if member.send(frame) { notified += 1 }
-                    }
-                    for (key, timer) in self.typingTimers where key.hasPrefix(roomID + "\u{0}") {
-                        timer.cancel()
-                        self.typingTimers[key] = nil
-                    }
-                }
-                self.log(.info, "room_deleted", room: roomID, [("members_notified", JSONValue(notified))])
+                self.server.directory.removeRoom(roomID)
+                let notified = self.server.rooms.close(roomID)
+                self.server.log(.info, "room_deleted", room: roomID, [("members_notified", JSONValue(notified))])
                 if existed {
                     respond(.json(status: 200, ["room_id": .string(roomID), "deleted": true, "members_notified": JSONValue(notified)]))
                 } else {
                     respond(.jsonError(status: 404, code: "NOT_FOUND", text: "room '\(roomID)' does not exist"))
                 }
             case .failure(let error):
-                respond(self.restStoreFailure(error))
+                respond(self.server.restStoreFailure(error))
             }
         })
     }
 
     func createSheet(_ request: RESTRequest, respond: @escaping (HTTPResponse) -> Void) {
         let roomID = request.params["room_id"] ?? ""
-        guard directory.rooms[roomID] != nil else {
+        guard server.directory.rooms[roomID] != nil else {
             return respond(.jsonError(status: 404, code: "NOT_FOUND", text: "room '\(roomID)' does not exist"))
         }
         guard let (sheetID, name) = idAndName(request, idField: "sheet_id", prefix: "sheet_", respond: respond) else { return }
         let now = Timestamp.nowMilliseconds()
-        store.writer.submit({ db in try RoomStore.createSheet(db, id: sheetID, roomId: roomID, name: name, now: now) },
-                            completion: onLoop { [unowned self] (result: Result<SheetRecord, Error>) in
+        server.store.writer.submit({ db in try RoomStore.createSheet(db, id: sheetID, roomId: roomID, name: name, now: now) },
+                                   completion: server.onLoop { [unowned self] (result: Result<SheetRecord, Error>) in
             switch result {
             case .success(let sheet):
-                self.directory.add(SheetInfo(id: sheet.id, roomID: sheet.roomId, name: sheet.name))
+                self.server.directory.add(SheetInfo(id: sheet.id, roomID: sheet.roomId, name: sheet.name))
                 respond(.json(status: 201, [
                     "sheet_id": .string(sheet.id), "room_id": .string(sheet.roomId), "name": .string(sheet.name),
                     "seq": JSONValue(sheet.seq), "cells": [],
                 ]))
             case .failure(let error):
-                respond(self.restStoreFailure(error))
+                respond(self.server.restStoreFailure(error))
             }
         })
     }
@@ -131,47 +122,28 @@ extension Server {
     /// `GET /api/v1/sheets/{id}` for any user allowed in the sheet's room.
     func getSheet(_ request: RESTRequest, caller: User, respond: @escaping (HTTPResponse) -> Void) {
         let sheetID = request.params["sheet_id"] ?? ""
-        guard let sheet = directory.sheets[sheetID] else {
+        guard let sheet = server.directory.sheets[sheetID] else {
             return respond(.jsonError(status: 404, code: "NOT_FOUND", text: "sheet '\(sheetID)' does not exist"))
         }
         guard caller.mayJoin(room: sheet.roomID) else {
             return respond(.jsonError(status: 403, code: "PERMISSION_DENIED", text: "your token does not allow room '\(sheet.roomID)'"))
         }
-        store.reader.submit({ db in try CellStore.snapshot(db, sheetId: sheetID) },
-                            completion: onLoop { [unowned self] (result: Result<SheetSnapshot, Error>) in
+        server.store.reader.submit({ db in try CellStore.snapshot(db, sheetId: sheetID) },
+                                   completion: server.onLoop { [unowned self] (result: Result<SheetSnapshot, Error>) in
             switch result {
             case .success(let snapshot):
                 respond(.json(status: 200, [
                     "sheet_id": .string(snapshot.sheetId), "room_id": .string(snapshot.roomId), "name": .string(snapshot.name),
                     "seq": JSONValue(snapshot.seq),
                     "cells": .array(snapshot.cells.map { cell in
-                        var object = Self.cellJSON(cell).objectValue ?? JSONObject()
+                        var object = CellService.cellJSON(cell).objectValue ?? JSONObject()
                         object.members.insert(("cell_id", .string(cell.cellId)), at: 0)
                         return .object(object)
                     }),
                 ]))
             case .failure(let error):
-                respond(self.restStoreFailure(error))
+                respond(self.server.restStoreFailure(error))
             }
         })
-    }
-
-    /// Store errors as REST answers: 409 for a duplicate id, 404 for a missing parent.
-    func restStoreFailure(_ error: Error) -> HTTPResponse {
-        switch error as? StoreError {
-        case .duplicate(let what)?: return .jsonError(status: 409, code: "INVALID_MESSAGE", text: "\(what) already exists")
-        case .roomNotFound(let id)?: return .jsonError(status: 404, code: "NOT_FOUND", text: "room '\(id)' does not exist")
-        case .sheetNotFound(let id)?: return .jsonError(status: 404, code: "NOT_FOUND", text: "sheet '\(id)' does not exist")
-        default:
-            log(.error, "store_failed", [("error", .string("\(error)"))])
-            return .jsonError(status: 500, code: "INTERNAL_ERROR", text: "the database could not complete the request")
-        }
-    }
-}
-
-extension UInt8 {
-    var isASCIIIdentifierByte: Bool {
-        (self >= 0x30 && self <= 0x39) || (self >= 0x41 && self <= 0x5A) || (self >= 0x61 && self <= 0x7A)
-            || self == UInt8(ascii: "-") || self == UInt8(ascii: "_") || self == UInt8(ascii: ".")
     }
 }

@@ -6,11 +6,31 @@ import GridlineLoop
 import GridlineWebSocket
 
 /// Operator endpoints about the live server (SPEC §9): health, discovery, stats, rooms,
-/// broadcasts, force-disconnect and shutdown.
-extension Server {
+/// broadcasts, force-disconnect, `/metrics`; and the samples they report (the loop's lag and
+/// the message rate, taken every 250 ms). Loop thread only.
+final class AdminService {
+    /// The server outlives its services.
+    unowned(unsafe) let server: Server
+    private(set) var loopLag = LoopLag()
+    private var messageRateSampler = RateSampler()
+
+    init(server: Server) {
+        self.server = server
+    }
+
+    /// `GET /api/v1/health`.
+    func health(storageOK: Bool) -> JSONValue {
+        [
+            "status": "ok",
+            "storage": .string(storageOK ? "ok" : "down"),
+            "version": .string(Server.version),
+            "uptime_seconds": JSONValue(uptimeSeconds),
+        ]
+    }
+
     func wsHealth() -> JSONValue {
         [
-            "status": "ok", "connections": JSONValue(sessions.count), "rooms_active": JSONValue(rooms.rooms.count),
+            "status": "ok", "connections": JSONValue(server.sessions.count), "rooms_active": JSONValue(server.rooms.activeCount),
             "event_loop_lag_ms": .number((loopLag.lastMilliseconds * 1000).rounded() / 1000),
         ]
     }
@@ -18,7 +38,7 @@ extension Server {
     func wsConfig() -> JSONValue {
         [
             "websocket_config": [
-                "version": .string(Self.version),
+                "version": .string(Server.version),
                 "features": [
                     "rooms": true, "presence": true, "cursors": true, "typing_indicators": true,
                     "versioned_cells": true, "batch_updates": true, "sync": true, "ai_streaming": true,
@@ -26,30 +46,30 @@ extension Server {
                 ],
                 "endpoints": ["websocket": "/api/v1/ws", "health": "/api/v1/ws/health", "metrics": "/metrics"],
                 "connection_limits": [
-                    "max_message_bytes": JSONValue(settings.maxMessageBytes),
-                    "max_connections_per_user": JSONValue(settings.maxConnectionsPerUser),
-                    "connect_rate_per_10s": JSONValue(settings.connectRate),
-                    "requests_per_minute": JSONValue(settings.requestsPerMinute),
-                    "requests_per_hour": JSONValue(settings.requestsPerHour),
-                    "block_duration_minutes": .number(settings.blockDurationMinutes),
-                    "cursor_rate_per_second": JSONValue(settings.cursorRate),
-                    "send_buffer_bytes": JSONValue(settings.sendBufferBytes),
-                    "upload_max_bytes": JSONValue(Int(settings.uploadMaxBytes)),
-                    "ping_interval_seconds": .number(settings.pingInterval),
-                    "ping_timeout_seconds": .number(settings.pingTimeout),
-                    "typing_timeout_seconds": .number(settings.typingTimeout),
+                    "max_message_bytes": JSONValue(server.settings.maxMessageBytes),
+                    "max_connections_per_user": JSONValue(server.settings.maxConnectionsPerUser),
+                    "connect_rate_per_10s": JSONValue(server.settings.connectRate),
+                    "requests_per_minute": JSONValue(server.settings.requestsPerMinute),
+                    "requests_per_hour": JSONValue(server.settings.requestsPerHour),
+                    "block_duration_minutes": .number(server.settings.blockDurationMinutes),
+                    "cursor_rate_per_second": JSONValue(server.settings.cursorRate),
+                    "send_buffer_bytes": JSONValue(server.settings.sendBufferBytes),
+                    "upload_max_bytes": JSONValue(Int(server.settings.uploadMaxBytes)),
+                    "ping_interval_seconds": .number(server.settings.pingInterval),
+                    "ping_timeout_seconds": .number(server.settings.pingTimeout),
+                    "typing_timeout_seconds": .number(server.settings.typingTimeout),
                 ],
                 "token_sources": ["query:token", "header:Authorization: Bearer", "subprotocol:bearer"],
             ],
         ]
     }
 
-    var uptimeSeconds: Int { Int(Date().timeIntervalSince(startedAt)) }
+    var uptimeSeconds: Int { Int(Date().timeIntervalSince(server.stats.startedAt)) }
 
     func wsStats() -> JSONObject {
         JSONObject([
-            ("total_connections", JSONValue(sessions.count)), ("authenticated_connections", JSONValue(sessions.count)),
-            ("rooms_active", JSONValue(rooms.rooms.count)),
+            ("total_connections", JSONValue(server.sessions.count)), ("authenticated_connections", JSONValue(server.sessions.count)),
+            ("rooms_active", JSONValue(server.rooms.activeCount)),
             ("messages_per_second", .number((messagesPerSecond * 100).rounded() / 100)),
             ("uptime_seconds", JSONValue(uptimeSeconds)),
         ])
@@ -57,31 +77,31 @@ extension Server {
 
     func wsStatsDetailed() -> JSONValue {
         var object = wsStats()
-        let byType = messagesByType.map { ($0.0, JSONValue(Int($0.1))) }
-        let byCode = stats.errorsByCode.sorted { $0.key < $1.key }.map { ($0.key, JSONValue(Int($0.value))) }
+        let byType = server.router.messagesByType.map { ($0.0, JSONValue(Int($0.1))) }
+        let byCode = server.stats.errorsByCode.sorted { $0.key < $1.key }.map { ($0.key, JSONValue(Int($0.value))) }
         let rss = Self.residentBytes()
         object.members.append(contentsOf: [
-            ("http_connections", JSONValue(httpSessions.count)),
-            ("connections_accepted", JSONValue(Int(stats.connectionsAccepted))),
-            ("handshakes_refused", JSONValue(Int(stats.handshakesRefused))),
-            ("messages_received", JSONValue(Int(stats.messagesIn))),
+            ("http_connections", JSONValue(server.httpSessions.count)),
+            ("connections_accepted", JSONValue(Int(server.stats.connectionsAccepted))),
+            ("handshakes_refused", JSONValue(Int(server.stats.handshakesRefused))),
+            ("messages_received", JSONValue(Int(server.stats.messagesIn))),
             ("messages_by_type", .object(JSONObject(byType))),
-            ("frames_sent", JSONValue(Int(stats.framesOut))),
+            ("frames_sent", JSONValue(Int(server.stats.framesOut))),
             ("errors_by_code", .object(JSONObject(byCode))),
-            ("rate_limit_events", JSONValue(Int(stats.rateLimitEvents))),
-            ("dropped_signals", JSONValue(Int(stats.droppedSignals))),
-            ("dropped_frames", JSONValue(Int(stats.droppedFrames))),
-            ("slow_consumers_closed", JSONValue(Int(stats.slowConsumers))),
-            ("bytes_in", JSONValue(Int(loop.bytesRead))), ("bytes_out", JSONValue(Int(loop.bytesWritten))),
+            ("rate_limit_events", JSONValue(Int(server.stats.rateLimitEvents))),
+            ("dropped_signals", JSONValue(Int(server.stats.droppedSignals))),
+            ("dropped_frames", JSONValue(Int(server.stats.droppedFrames))),
+            ("slow_consumers_closed", JSONValue(Int(server.stats.slowConsumers))),
+            ("bytes_in", JSONValue(Int(server.loop.bytesRead))), ("bytes_out", JSONValue(Int(server.loop.bytesWritten))),
             ("event_loop_lag_ms", .number((loopLag.lastMilliseconds * 1000).rounded() / 1000)),
             ("database", databaseFigures()),
-            ("memory", ["rss_bytes": JSONValue(rss), "open_connections": JSONValue(loop.connectionCount)] as JSONValue),
+            ("memory", ["rss_bytes": JSONValue(rss), "open_connections": JSONValue(server.loop.connectionCount)] as JSONValue),
         ])
         return .object(object)
     }
 
     func databaseFigures() -> JSONValue {
-        let db = store.writer.metrics()
+        let db = server.store.writer.metrics()
         let meanMs = db.commitLatencyCount == 0 ? 0 : db.commitLatencySumSeconds / Double(db.commitLatencyCount) * 1000
         return [
             "commits": JSONValue(db.commits), "failed_commits": JSONValue(db.failedCommits),
@@ -101,10 +121,10 @@ extension Server {
     }
 
     func wsRooms() -> JSONValue {
-        let list = rooms.rooms.values.sorted { $0.id < $1.id }.map { room -> JSONValue in
+        let list = server.rooms.live.rooms.values.sorted { $0.id < $1.id }.map { room -> JSONValue in
             [
                 "room_id": .string(room.id), "user_count": JSONValue(room.userCount),
-                "active_sheets_count": JSONValue(directory.rooms[room.id]?.sheetIDs.count ?? 0),
+                "active_sheets_count": JSONValue(server.directory.rooms[room.id]?.sheetIDs.count ?? 0),
                 "last_activity": .string(Timestamp.iso8601(milliseconds: room.lastActivity)),
                 "messages_sent": JSONValue(Int(room.messagesSent)),
             ]
@@ -112,18 +132,9 @@ extension Server {
         return ["rooms": .array(list)]
     }
 
-    /// Parses a REST body that must be a JSON object; nil after answering 400.
-    func jsonObjectBody(_ request: RESTRequest, respond: (HTTPResponse) -> Void) -> JSONObject? {
-        guard let value = try? JSONParser.parse(request.body), let object = value.objectValue else {
-            respond(.jsonError(status: 400, code: ErrorCode.INVALID_MESSAGE.rawValue, text: "body must be a JSON object"))
-            return nil
-        }
-        return object
-    }
-
     /// An admin message for clients: any JSON object with a string `type`, sent as is plus a timestamp.
     func adminMessageFrame(_ request: RESTRequest, respond: (HTTPResponse) -> Void) -> OutgoingMessage? {
-        guard var object = jsonObjectBody(request, respond: respond) else { return nil }
+        guard var object = request.jsonObjectBody(respond: respond) else { return nil }
         guard let type = object["type"]?.stringValue, !type.isEmpty, type.utf8.count <= 64 else {
             respond(.jsonError(status: 400, code: ErrorCode.INVALID_MESSAGE.rawValue, text: "field 'type' must be a non-empty string"))
             return nil
@@ -134,12 +145,12 @@ extension Server {
 
     func broadcastToRoom(_ request: RESTRequest, respond: (HTTPResponse) -> Void) {
         let roomID = request.params["room_id"] ?? ""
-        guard directory.rooms[roomID] != nil else {
+        guard server.directory.rooms[roomID] != nil else {
             return respond(.jsonError(status: 404, code: ErrorCode.NOT_FOUND.rawValue, text: "room '\(roomID)' does not exist"))
         }
         guard let frame = adminMessageFrame(request, respond: respond) else { return }
         var delivered = 0
-        if let room = rooms[roomID] {
+        if let room = server.rooms[roomID] {
             room.messagesSent += 1
             for member in room.members where member.send(frame) { delivered += 1 }
         }
@@ -149,13 +160,13 @@ extension Server {
     func notifyUser(_ request: RESTRequest, respond: (HTTPResponse) -> Void) {
         let userID = request.params["user_id"] ?? ""
         guard let frame = adminMessageFrame(request, respond: respond) else { return }
-        let delivered = sessions.send(frame, toUser: userID)
+        let delivered = server.sessions.send(frame, toUser: userID)
         respond(.json(status: 200, ["delivered": JSONValue(delivered), "user_id": .string(userID)]))
     }
 
     func disconnect(_ request: RESTRequest, respond: (HTTPResponse) -> Void) {
         let text = request.params["connection_id"] ?? ""
-        guard let id = ConnectionIDs.parse(text), let session = sessions[id] else {
+        guard let id = ConnectionIDs.parse(text), let session = server.sessions[id] else {
             return respond(.jsonError(status: 404, code: ErrorCode.NOT_FOUND.rawValue, text: "no open connection '\(text)'"))
         }
         session.close(code: CloseCode.normal, reason: "disconnected by admin")
@@ -167,43 +178,14 @@ extension Server {
     /// Every 250 ms: how late a timer fires (the event-loop lag) and the message rate.
     func scheduleLoopProbe(expected: UInt64) {
         let interval: UInt64 = 250_000_000
-        loop.schedule(after: 0.25) { [unowned self] in
-            let now = self.loop.now
+        server.loop.schedule(after: 0.25) { [unowned self] in
+            let now = self.server.loop.now
             let lateNanoseconds = now > expected + interval ? now - (expected + interval) : 0
             self.loopLag.record(Double(lateNanoseconds) / 1e6)
-            self.messageRateSampler.sample(count: self.stats.messagesIn, now: now)
+            self.messageRateSampler.sample(count: self.server.stats.messagesIn, now: now)
             self.scheduleLoopProbe(expected: now)
         }
     }
 
     var messagesPerSecond: Double { messageRateSampler.perSecond }
-}
-
-/// The event loop's lateness: the last probe and a histogram of all of them.
-struct LoopLag {
-    private(set) var lastMilliseconds: Double = 0
-    /// In seconds, as Prometheus expects: 0.1 ms to 1 s.
-    private(set) var histogram = BucketHistogram(upperBounds: [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1])
-
-    mutating func record(_ milliseconds: Double) {
-        lastMilliseconds = milliseconds
-        histogram.record(milliseconds / 1000)
-    }
-}
-
-/// Messages per second over the last few seconds.
-struct RateSampler {
-    private var lastCount: UInt64 = 0
-    private var lastTime: UInt64 = 0
-    private(set) var perSecond: Double = 0
-
-    mutating func sample(count: UInt64, now: UInt64) {
-        defer {
-            lastCount = count
-            lastTime = now
-        }
-        guard lastTime != 0, now > lastTime else { return }
-        let instant = Double(count - lastCount) / (Double(now - lastTime) / 1e9)
-        perSecond = perSecond == 0 ? instant : perSecond * 0.75 + instant * 0.25
-    }
 }
