@@ -169,6 +169,7 @@ final class CellService: @unchecked Sendable {  // loop thread only; store callb
     /// Sends a committed cell event to the sheet's room (skipping connections mid-`sync`, whose
     /// replay will carry it) and to the writer if it has left the room meanwhile.
     private func broadcastCellEvent(_ frame: OutgoingMessage, sheet: SheetInfo, alsoTo writer: ClientSession?) {
+        if frame.requestID != nil { frame.requester = writer?.id ?? 0 }  // 0: a writer that has gone
         var writerReached = false
         if let room = server.rooms[sheet.roomID] {
             room.messagesSent += 1

@@ -21,6 +21,10 @@ final class OutgoingMessage {
     let type: String
     let requestID: String?
     let json: [UInt8]
+    /// For a reply that also goes to others (an edit's `cell_updated` reaches the whole room):
+    /// the session that asked. Only it may take the message as the answer to a Socket.IO ack,
+    /// whatever `request_id` other clients chose.
+    var requester: UInt64?
     /// Where the message stands in the server's order of messages: the offset a Socket.IO
     /// client hands back to recover what it missed (SPEC §12).
     let offset: UInt64

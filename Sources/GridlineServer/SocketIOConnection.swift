@@ -39,7 +39,8 @@ final class SocketIOConnection: SessionTransport {
     var pendingBytes: Int { engine.pendingBytes }
 
     func deliver(_ message: OutgoingMessage) {
-        if let requestID = message.requestID, let index = pendingAcks.firstIndex(where: { $0.requestID == requestID }) {
+        if let requestID = message.requestID, message.requester == nil || message.requester == session?.id,
+           let index = pendingAcks.firstIndex(where: { $0.requestID == requestID }) {
             let pending = pendingAcks[index]
             let ends = !pending.awaitsSyncEnd || ["sync_complete", "sheet_state", "error"].contains(message.type)
             if ends {

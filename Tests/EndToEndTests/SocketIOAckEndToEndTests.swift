@@ -28,6 +28,24 @@ final class SocketIOAckEndToEndTests: XCTestCase {
         XCTAssertFalse(heard.skipped.contains { $0.hasPrefix("431") }, "\(heard.skipped)")
     }
 
+    /// The same with a `request_id` both clients chose alike: the edit answers only its writer.
+    func testAnotherClientsEditWithTheSameRequestIDNeverAnswersAPendingAck() throws {
+        let server = try ServerProcess()
+        defer { server.stop() }
+        let ann = try Self.connect(server.port, user: "ann")
+        let bob = try Self.connect(server.port, user: "bob")
+        for client in [ann, bob] {
+            client.sendText(#"420["join_room",{"room_id":"demo"}]"#)
+            XCTAssertNotNil(Self.next(client, prefix: "430").found)
+        }
+        bob.sendText(#"421["cursor_move",{"room":"demo","x":1,"y":2,"cell":"A1","request_id":"same"}]"#)
+        ann.sendText(#"425["cell_update",{"sheet_id":"demo-sheet","cell_id":"C4","value":8,"request_id":"same"}]"#)
+        XCTAssertTrue(Self.next(ann, prefix: "435").found?.contains(#""cell_id":"C4""#) == true)
+        let heard = Self.next(bob, prefix: #"42["cell_updated""#)
+        XCTAssertTrue(heard.found?.contains(#""request_id":"same""#) == true, "Bob hears it as an event")
+        XCTAssertFalse(heard.skipped.contains { $0.hasPrefix("431") }, "\(heard.skipped)")
+    }
+
     /// A Socket.IO client over `transport=websocket`, past the open packet and CONNECT.
     private static func connect(_ port: UInt16, user: String) throws -> TestClient {
         let client = try TestClient(port: port, token: nil, path: "/socket.io/?EIO=4&transport=websocket")
