@@ -177,7 +177,7 @@ final class AIService: @unchecked Sendable {  // `jobs` is loop-thread only; wor
     /// Socket.IO sessions.
     @discardableResult
     private func sendToUser(_ userID: String, _ message: OutgoingMessage) -> Int {
-        if !server.engineIO.recovery.isEmpty { server.engineIO.recovery.record(message, user: userID) }
+        if server.engineIO.recovery.isLogging { server.engineIO.recovery.record(message, user: userID) }
         return server.sessions.send(message, toUser: userID)
     }
 

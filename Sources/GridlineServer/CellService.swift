@@ -183,7 +183,7 @@ final class CellService: @unchecked Sendable {  // loop thread only; store callb
             }
         }
         if !writerReached { writer?.send(frame, as: .reply) }
-        if !server.engineIO.recovery.isEmpty { server.engineIO.recovery.record(frame, room: sheet.roomID) }
+        if server.engineIO.recovery.isLogging { server.engineIO.recovery.record(frame, room: sheet.roomID) }
     }
 
     /// The dependents a write recomputed, after the write's own event (SPEC §14).

@@ -23,7 +23,9 @@ final class EngineIOService {
 
     init(server: Server) {
         self.server = server
-        self.recovery = SocketIORecovery(window: 120, byteCap: server.settings.sendBufferBytes)
+        // Two minutes, as Socket.IO's default maxDisconnectionDuration; the log's bytes are
+        // bounded apart from how many sessions there are.
+        self.recovery = SocketIORecovery(window: 120, byteCap: 16 * 1024 * 1024, loop: server.loop)
     }
 
     var loop: EventLoop { server.loop }

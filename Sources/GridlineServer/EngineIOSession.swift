@@ -36,6 +36,7 @@ final class EngineIOSession {
     private var flushScheduled = false
     /// When the last GET ended (or the session began): an abandoned session is closed (SPEC §12).
     private var lastPollEnded: UInt64
+    private let openedAt: UInt64
 
     /// The server pings every interval and wants a pong within the timeout (milliseconds).
     private var heartbeat: EngineIOHeartbeat
@@ -48,6 +49,7 @@ final class EngineIOSession {
         self.handshakeToken = token
         self.peer = peer
         lastPollEnded = service.loop.now
+        openedAt = service.loop.now
         heartbeat = EngineIOHeartbeat(pingInterval: UInt64(service.settings.pingInterval * 1000),
                                       pingTimeout: UInt64(service.settings.pingTimeout * 1000),
                                       now: service.loop.now / 1_000_000)
@@ -294,6 +296,10 @@ final class EngineIOSession {
     /// Called by the service's sweep: pings, the pong timeout, and abandoned polling sessions.
     func heartbeat(now: UInt64) {
         guard !isClosed else { return }
+        if !socket.isConnected, now - openedAt >= UInt64(EngineIOService.connectTimeoutSeconds * 1e9) {
+            close(reason: "no Socket.IO CONNECT in time")
+            return
+        }
         if case .polling = carrier, poll == nil,
            now - lastPollEnded >= UInt64((service.settings.pingInterval + service.settings.pingTimeout) * 1e9) {
             close(reason: "polling abandoned", transportLost: true)

@@ -129,7 +129,7 @@ final class RoomService {
         for member in room.members where member !== except {
             member.send(chunk, droppable: droppable)
         }
-        if !droppable, !server.engineIO.recovery.isEmpty { server.engineIO.recovery.record(chunk, room: room.id) }
+        if !droppable, server.engineIO.recovery.isLogging { server.engineIO.recovery.record(chunk, room: room.id) }
     }
 
     // MARK: Live signals

@@ -8,7 +8,7 @@ import GridlineWebSocket
 /// Socket.IO v5 on one Engine.IO session, namespace `/` only (SPEC §12). Before CONNECT it
 /// admits the client; after, it is the transport of a `ClientSession`: client events become
 /// messages named by their `type`, server messages become events (or the answer to an ack),
-/// and what was sent is remembered for connection state recovery. Loop thread only.
+/// and a lost transport leaves the session recoverable for a while. Loop thread only.
 final class SocketIOConnection: SessionTransport {
     /// The engine session owns this connection and outlives it.
     unowned(unsafe) let engine: EngineIOSession
@@ -18,8 +18,6 @@ final class SocketIOConnection: SessionTransport {
     private(set) var pid = ""
     /// Events the client asked to be answered: the reply carrying `requestID` goes to the ack.
     private var pendingAcks: [(requestID: String, ackID: UInt64, awaitsSyncEnd: Bool)] = []
-    /// What was sent lately, for recovery after a lost transport.
-    private(set) var recent: RecentEvents
     /// Binary attachments still to drop after a refused binary packet.
     private var attachmentsToSkip = 0
     private var server: Server { engine.service.server }
@@ -28,7 +26,6 @@ final class SocketIOConnection: SessionTransport {
 
     init(engine: EngineIOSession) {
         self.engine = engine
-        self.recent = RecentEvents(byteCap: engine.service.settings.sendBufferBytes)
     }
 
     var isConnected: Bool { session != nil }
@@ -50,7 +47,6 @@ final class SocketIOConnection: SessionTransport {
             }
         }
         engine.send(message)
-        recent.append(message)
     }
 
     func discardUnsentOutput() {
@@ -178,13 +174,14 @@ final class SocketIOConnection: SessionTransport {
         case .success(let admitted): user = admitted
         }
         let recovered = auth.pid.flatMap { pid in
-            engine.service.recovery.take(pid: pid, userID: user.id, offset: auth.offset, server: server)
+            engine.service.recovery.take(pid: pid, userID: user.id, offset: auth.offset)
         }
         socketID = recovered?.socketID ?? EngineIOService.makeSID()
         pid = recovered?.pid ?? EngineIOService.makeSID()
         let session = ClientSession(id: server.loop.makeConnectionID(), user: user, peer: engine.peer, server: server)
         session.attach(self)
         self.session = session
+        engine.service.recovery.sessionOpened()
         var answer: [UInt8] = []
         SocketIOPacket.encodeConnect(sid: socketID, pid: pid, into: &answer)
         engine.sendPacket(answer)
@@ -211,14 +208,14 @@ final class SocketIOConnection: SessionTransport {
     }
 
     /// The engine session closed. If nobody decided it (the transport was lost), the session can
-    /// be recovered within the window: its rooms and what it was sent lately are kept.
+    /// be recovered within the window: its rooms are remembered.
     func engineClosed(reason: String, transportLost: Bool) {
         guard let session else { return }
+        let recovery = engine.service.recovery
         if transportLost, !session.isClosing {
-            engine.service.recovery.detach(socketID: socketID, pid: pid, session: session, recent: recent,
-                                           now: engine.service.loop.now)
+            recovery.detach(socketID: socketID, pid: pid, session: session, now: engine.service.loop.now)
         }
-        recent = RecentEvents(byteCap: 0)
+        recovery.sessionClosed()
         session.transportClosing(code: transportLost ? 1006 : CloseCode.normal, reason: reason)
         session.transportClosed()
         self.session = nil

@@ -47,7 +47,7 @@ final class SocketIOAckEndToEndTests: XCTestCase {
     }
 
     /// A Socket.IO client over `transport=websocket`, past the open packet and CONNECT.
-    private static func connect(_ port: UInt16, user: String) throws -> TestClient {
+    static func connect(_ port: UInt16, user: String) throws -> TestClient {
         let client = try TestClient(port: port, token: nil, path: "/socket.io/?EIO=4&transport=websocket")
         XCTAssertTrue(client.upgraded)
         XCTAssertNotNil(next(client, prefix: "0{").found)
@@ -58,7 +58,7 @@ final class SocketIOAckEndToEndTests: XCTestCase {
     }
 
     /// The next text frame starting with `prefix`, and the frames before it.
-    private static func next(_ client: TestClient, prefix: String, timeout: TimeInterval = 5)
+    static func next(_ client: TestClient, prefix: String, timeout: TimeInterval = 5)
         -> (found: String?, skipped: [String]) {
         let deadline = Date().addingTimeInterval(timeout)
         var skipped: [String] = []
