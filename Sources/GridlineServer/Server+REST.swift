@@ -9,6 +9,7 @@ extension Server {
     static let version = "0.1.0"
 
     func handle(_ request: RESTRequest, endpoint: Endpoint?, respond: @escaping (HTTPResponse) -> Void) {
+        loop.assertInLoop()
         guard let endpoint else {
             switch restRouter.match(method: request.head.method, path: request.head.path) {
             case .methodNotAllowed(let allowed):

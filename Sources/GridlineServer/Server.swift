@@ -304,6 +304,7 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
 
     /// Parses one text message and runs its handler; any refusal becomes an `error` frame.
     func dispatch(_ payload: [UInt8], from session: WebSocketSession) {
+        loop.assertInLoop()
         var requestID: String?
         do {
             let message = try IncomingMessage.parse(payload)
