@@ -54,6 +54,8 @@ public final class EventLoop: @unchecked Sendable {  // loop-thread state except
     @usableFromInline var loopThread: pthread_t = 0
     /// Called at the end of every pass (tests observe passes with it).
     var passDidEnd: (() -> Void)?
+    /// The timeout (ms) of the last `epoll_wait`, for the same tests.
+    private(set) var lastWaitTimeout: Int32 = 0
 
     public init(writeBudget: Int = EventLoop.defaultWriteBudget) throws(SocketError) {
         precondition(writeBudget > 0, "a zero budget would never write")
@@ -198,6 +200,7 @@ public final class EventLoop: @unchecked Sendable {  // loop-thread state except
                 let current = monotonicNanoseconds()
                 timeout = deadline <= current ? 0 : Int32(min(1000, (deadline - current + 999_999) / 1_000_000))
             }
+            lastWaitTimeout = timeout
             let n = cgl_epoll_wait(epollFD, events, datas, Int32(maxEvents), timeout)
             let passStart = monotonicNanoseconds()
             now = passStart

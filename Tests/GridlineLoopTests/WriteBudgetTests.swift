@@ -88,6 +88,32 @@ final class WriteBudgetTests: XCTestCase {
         XCTAssertLessThan(log.chunksQueuedAtPong, 500, "the other peer was answered while the stream was still going")
     }
 
+    func testOutputLeftByTheBudgetIsWrittenNextPassWithoutWaitingForEvents() throws {
+        let harness = try LoopbackHarness()
+        defer { harness.stop() }
+        let (client, side) = try harness.connect()
+        let stream = ChunkStream(chunkSize: 2 * 1024 * 1024, chunkCount: 1)  // one write, 32 budgets
+        let log = PassLog()
+        harness.onLoop {
+            let loop = harness.loop
+            var deferredLastPass = false
+            loop.passDidEnd = {
+                let connection = side.value
+                if deferredLastPass {
+                    log.deferredPasses += 1
+                    if loop.lastWaitTimeout != 0 { log.sleptWithOutputQueued += 1 }
+                }
+                deferredLastPass = connection.pendingOutputBytes > 0 && !connection.isWatchingWritable
+            }
+            stream.start(on: side.value)
+        }
+        XCTAssertEqual(ChunkStream.readAndCheck(fd: client, chunkSize: stream.chunkSize, chunkCount: 1), 1)
+        harness.onLoop { harness.loop.passDidEnd = nil }
+        // 31 when the reader keeps up; fewer when the socket fills and EPOLLOUT takes over.
+        XCTAssertGreaterThanOrEqual(log.deferredPasses, 8, "the budget split the write over passes")
+        XCTAssertEqual(log.sleptWithOutputQueued, 0, "epoll_wait uses timeout 0 while budget-deferred output waits")
+    }
+
     func testAPeerThatStopsReadingParksTheStreamWithoutSpinningTheLoop() throws {
         let harness = try LoopbackHarness()
         defer { harness.stop() }
@@ -140,6 +166,8 @@ private final class PassLog: @unchecked Sendable {
     var pingReadPass: UInt64 = 0
     var pongDrainedPass: UInt64 = 0
     var chunksQueuedAtPong = 0
+    var deferredPasses = 0
+    var sleptWithOutputQueued = 0
 }
 
 /// A delegate that hands each read to a closure and consumes everything.
