@@ -19,6 +19,7 @@ public final class Connection {
     /// (a weak reference would put every session's refcount on its slow path).
     public var delegate: ConnectionDelegate?
     /// Called on the loop when queued output has all been written (for streaming a file out).
+    /// What it queues goes out in the next pass, so a stream takes its turn with the others.
     public var onDrained: (() -> Void)?
 
     let fd: Int32
@@ -28,6 +29,8 @@ public final class Connection {
     /// Bytes a delegate left unconsumed; nil while none, so idle connections hold no buffer.
     var leftover: [UInt8]?
     var isQueuedForFlush = false
+    /// The loop pass that last flushed this connection: it is flushed at most once per pass.
+    var flushedInPass: UInt64 = 0
     var isWatchingWritable = false
     var closeAfterFlush = false
     /// Our FIN is sent; input still goes to the delegate until the peer's FIN or the timeout.
@@ -45,8 +48,9 @@ public final class Connection {
     public var pendingOutputBytes: Int { outbox.pendingBytes }
 
     /// Queues bytes; they are written at the end of this loop pass together with everything
-    /// else queued for this connection.
+    /// else queued for this connection (up to the loop's write budget; the rest in later passes).
     public func write(_ chunk: ByteChunk) {
+        loop.assertInLoop()
         guard !isClosed, !closeAfterFlush else { return }
         outbox.append(chunk)
         loop.markForFlush(self)
@@ -56,11 +60,15 @@ public final class Connection {
 
     /// Drops queued output that has not started going out (slow-consumer handling).
     @discardableResult
-    public func discardUnsentOutput() -> Int { outbox.dropUnstarted() }
+    public func discardUnsentOutput() -> Int {
+        loop.assertInLoop()
+        return outbox.dropUnstarted()
+    }
 
     /// Closes once everything queued so far is written: sends FIN, then waits for the peer's
     /// FIN (so unread input doesn't turn our last bytes into a reset), or `timeout` seconds.
     public func closeAfterWriting(timeout: Double = 2) {
+        loop.assertInLoop()
         guard !isClosed, !closeAfterFlush else { return }
         closeAfterFlush = true
         loop.markForFlush(self)
@@ -73,6 +81,7 @@ public final class Connection {
     /// Offers bytes kept from earlier reads to the delegate again, after this pass's events
     /// (an owner that paused, e.g. to answer a request asynchronously, calls this to go on).
     public func resumeReading() {
+        loop.assertInLoop()
         loop.schedule(after: 0) { [weak self] in
             // Offered even when empty: a parser may have an event ready without more input.
             guard let self, !self.isClosed, let delegate = self.delegate else { return }
@@ -87,6 +96,7 @@ public final class Connection {
 
     /// Closes the socket now, discarding unsent output.
     public func close() {
+        loop.assertInLoop()
         guard !isClosed else { return }
         isClosed = true
         loop.remove(self)

@@ -2,7 +2,8 @@ import CGridlineSystem
 import Glibc
 
 /// A connection's queued output: whole chunks, the first possibly partly written.
-/// Flushed with one gathered write (`sendmsg`, like `writev`) per loop pass (uWebSockets calls this corking).
+/// Flushed with one gathered write (`sendmsg`, like `writev`) per loop pass (uWebSockets calls this corking),
+/// at most the loop's write budget at a time.
 struct Outbox {
     private var chunks: [ByteChunk] = []
     private var head = 0
@@ -32,19 +33,29 @@ struct Outbox {
         return dropped
     }
 
-    enum FlushResult { case drained, wouldBlock, failed(Int32) }
+    enum FlushResult {
+        case drained
+        case wouldBlock
+        /// `limit` bytes went out and more is queued; the socket may well take the rest.
+        case budgetSpent
+        case failed(Int32)
+    }
 
-    /// Writes as much as the socket takes without blocking.
-    mutating func flush(fd: Int32, scratch: UnsafeMutablePointer<iovec>, scratchCount: Int) -> (FlushResult, written: Int) {
+    /// Writes as much as the socket takes without blocking, but no more than `limit` bytes.
+    mutating func flush(fd: Int32, scratch: UnsafeMutablePointer<iovec>, scratchCount: Int,
+                        limit: Int = .max) -> (FlushResult, written: Int) {
         var total = 0
         while head < chunks.count {
+            guard total < limit else { return (.budgetSpent, total) }
             var count = 0
             var index = head
-            while index < chunks.count, count < scratchCount {
+            var room = limit - total
+            while index < chunks.count, count < scratchCount, room > 0 {
                 let chunk = chunks[index]
                 let skip = index == head ? headOffset : 0
-                scratch[count] = iovec(
-                    iov_base: UnsafeMutableRawPointer(mutating: chunk.pointer + skip), iov_len: chunk.count - skip)
+                let length = min(chunk.count - skip, room)
+                scratch[count] = iovec(iov_base: UnsafeMutableRawPointer(mutating: chunk.pointer + skip), iov_len: length)
+                room -= length
                 count += 1
                 index += 1
             }

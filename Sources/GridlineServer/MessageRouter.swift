@@ -47,6 +47,7 @@ final class MessageRouter {
 
     /// Runs a message's handler, whichever transport brought it.
     func dispatch(_ message: IncomingMessage, from session: ClientSession) {
+        server.loop.assertInLoop()
         let requestID = message.requestID
         do {
             server.stats.messagesIn += 1

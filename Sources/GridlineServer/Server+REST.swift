@@ -7,6 +7,7 @@ import GridlineJSON
 /// database round trip).
 extension Server {
     func handle(_ request: RESTRequest, endpoint: Endpoint?, respond: @escaping (HTTPResponse) -> Void) {
+        loop.assertInLoop()
         guard let endpoint else {
             switch restRouter.match(method: request.head.method, path: request.head.path) {
             case .methodNotAllowed(let allowed):
