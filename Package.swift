@@ -21,6 +21,7 @@ let package = Package(
         .target(name: "GridlineCollab", dependencies: ["GridlineJSON"]),
         .target(name: "GridlineFormula"),
         .target(name: "GridlineEngineIO"),
+        .target(name: "GridlineRESP"),
         .target(
             name: "GridlineServer",
             dependencies: [
@@ -48,6 +49,7 @@ let package = Package(
         .testTarget(name: "GridlineCollabTests", dependencies: ["GridlineCollab"]),
         .testTarget(name: "GridlineFormulaTests", dependencies: ["GridlineFormula"]),
         .testTarget(name: "GridlineEngineIOTests", dependencies: ["GridlineEngineIO"]),
+        .testTarget(name: "GridlineRESPTests", dependencies: ["GridlineRESP"]),
         .testTarget(name: "GridlineBenchTests", dependencies: ["GridlineBench"]),
         .testTarget(
             name: "EndToEndTests",
