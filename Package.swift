@@ -22,6 +22,7 @@ let package = Package(
         .target(name: "GridlineFormula"),
         .target(name: "GridlineEngineIO"),
         .target(name: "GridlineRESP"),
+        .target(name: "GridlineRedis", dependencies: ["GridlineRESP", "GridlineLoop", "GridlineCrypto"]),
         .target(
             name: "GridlineServer",
             dependencies: [
@@ -50,6 +51,7 @@ let package = Package(
         .testTarget(name: "GridlineFormulaTests", dependencies: ["GridlineFormula"]),
         .testTarget(name: "GridlineEngineIOTests", dependencies: ["GridlineEngineIO"]),
         .testTarget(name: "GridlineRESPTests", dependencies: ["GridlineRESP"]),
+        .testTarget(name: "GridlineRedisTests", dependencies: ["GridlineRedis", "GridlineRESP", "GridlineLoop"]),
         .testTarget(name: "GridlineBenchTests", dependencies: ["GridlineBench"]),
         .testTarget(
             name: "EndToEndTests",
