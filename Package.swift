@@ -21,6 +21,8 @@ let package = Package(
         .target(name: "GridlineCollab", dependencies: ["GridlineJSON"]),
         .target(name: "GridlineFormula"),
         .target(name: "GridlineEngineIO"),
+        .target(name: "GridlineRESP"),
+        .target(name: "GridlineRedis", dependencies: ["GridlineRESP", "GridlineLoop", "GridlineCrypto"]),
         .target(
             name: "GridlineServer",
             dependencies: [
@@ -48,6 +50,8 @@ let package = Package(
         .testTarget(name: "GridlineCollabTests", dependencies: ["GridlineCollab"]),
         .testTarget(name: "GridlineFormulaTests", dependencies: ["GridlineFormula"]),
         .testTarget(name: "GridlineEngineIOTests", dependencies: ["GridlineEngineIO"]),
+        .testTarget(name: "GridlineRESPTests", dependencies: ["GridlineRESP"]),
+        .testTarget(name: "GridlineRedisTests", dependencies: ["GridlineRedis", "GridlineRESP", "GridlineLoop"]),
         .testTarget(name: "GridlineBenchTests", dependencies: ["GridlineBench"]),
         .testTarget(
             name: "EndToEndTests",

@@ -13,9 +13,11 @@ public final class EventLoop: @unchecked Sendable {  // loop-thread state except
         public let port: UInt16
     }
 
-    private let epollFD: Int32
+    let epollFD: Int32
     private let wakeFD: Int32
     private var listeners: [Int32: (Connection) -> Void] = [:]
+    /// Outbound sockets waiting for their non-blocking connect to finish (EventLoop+Connect).
+    var pendingConnects: [Int32: PendingConnect] = [:]
     /// Indexed by file descriptor; epoll's data carries (id << 32 | fd) to detect reuse.
     private var connectionsByFD: [Connection?] = []
     public private(set) var connectionCount = 0
@@ -142,17 +144,23 @@ public final class EventLoop: @unchecked Sendable {  // loop-thread state except
     private func acceptBatch(listener fd: Int32, onAccept: (Connection) -> Void) {
         for _ in 0..<128 {
             guard let (clientFD, peer) = Socket.accept(listener: fd) else { return }
-            let connection = Connection(id: nextConnectionID, fd: clientFD, peerAddress: peer, loop: self)
-            nextConnectionID += 1
-            if Int(clientFD) >= connectionsByFD.count {
-                connectionsByFD.append(contentsOf: repeatElement(nil, count: Int(clientFD) + 1024 - connectionsByFD.count))
-            }
-            connectionsByFD[Int(clientFD)] = connection
-            connectionCount += 1
-            _ = cgl_epoll_ctl(epollFD, EPOLL_CTL_ADD, clientFD, EPOLLIN.rawValue | EPOLLRDHUP.rawValue,
-                              connection.id << 32 | UInt64(UInt32(clientFD)))
-            onAccept(connection)
+            onAccept(register(fd: clientFD, peerAddress: peer, epollOperation: EPOLL_CTL_ADD))
         }
+    }
+
+    /// Makes a connected socket a `Connection` read by this loop (`EPOLL_CTL_MOD` when the fd
+    /// is already in epoll, as an outbound socket is while it connects).
+    func register(fd: Int32, peerAddress: String, epollOperation: Int32) -> Connection {
+        let connection = Connection(id: nextConnectionID, fd: fd, peerAddress: peerAddress, loop: self)
+        nextConnectionID += 1
+        if Int(fd) >= connectionsByFD.count {
+            connectionsByFD.append(contentsOf: repeatElement(nil, count: Int(fd) + 1024 - connectionsByFD.count))
+        }
+        connectionsByFD[Int(fd)] = connection
+        connectionCount += 1
+        _ = cgl_epoll_ctl(epollFD, epollOperation, fd, EPOLLIN.rawValue | EPOLLRDHUP.rawValue,
+                          connection.id << 32 | UInt64(UInt32(fd)))
+        return connection
     }
 
     func remove(_ connection: Connection) {
@@ -229,8 +237,13 @@ public final class EventLoop: @unchecked Sendable {  // loop-thread state except
             return
         }
         let fd = Int32(truncatingIfNeeded: data & 0xFFFF_FFFF)
-        if let onAccept = listeners[fd] {
-            acceptBatch(listener: fd, onAccept: onAccept)
+        if data >> 32 == 0 {
+            // Listeners and connecting sockets carry only their fd; connections carry an id too.
+            if let onAccept = listeners[fd] {
+                acceptBatch(listener: fd, onAccept: onAccept)
+            } else if pendingConnects[fd] != nil {
+                finishConnect(fd: fd)
+            }
             return
         }
         guard Int(fd) < connectionsByFD.count, let connection = connectionsByFD[Int(fd)],
