@@ -18,7 +18,7 @@ let package = Package(
         .target(name: "GridlineWebSocket", dependencies: ["GridlineCrypto"]),
         .target(name: "GridlineLoop", dependencies: ["CGridlineSystem"]),
         .target(name: "GridlineStore", dependencies: ["CGridlineSystem", "GridlineFormula", "GridlineJSON"]),
-        .target(name: "GridlineCollab", dependencies: ["GridlineJSON"]),
+        .target(name: "GridlineCollab", dependencies: ["GridlineJSON", "GridlineFormula"]),
         .target(name: "GridlineFormula"),
         .target(name: "GridlineEngineIO"),
         .target(name: "GridlineRESP"),
@@ -47,7 +47,7 @@ let package = Package(
         .testTarget(name: "GridlineWebSocketTests", dependencies: ["GridlineWebSocket"]),
         .testTarget(name: "GridlineLoopTests", dependencies: ["GridlineLoop"]),
         .testTarget(name: "GridlineStoreTests", dependencies: ["GridlineStore"]),
-        .testTarget(name: "GridlineCollabTests", dependencies: ["GridlineCollab"]),
+        .testTarget(name: "GridlineCollabTests", dependencies: ["GridlineCollab", "GridlineFormula"]),
         // Corpus/ is data the tests read by path (and the script that regenerates it with LibreOffice).
         .testTarget(name: "GridlineFormulaTests", dependencies: ["GridlineFormula"], exclude: ["Corpus"]),
         .testTarget(name: "GridlineEngineIOTests", dependencies: ["GridlineEngineIO"]),

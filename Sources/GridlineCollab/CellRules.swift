@@ -1,4 +1,5 @@
 import GridlineJSON
+import GridlineFormula
 
 /// A validated cell write, ready for the store: the value already serialized as JSON text.
 public struct CellEdit: Sendable, Equatable {
@@ -27,7 +28,7 @@ public enum CellRules {
         guard let rawCell = object["cell_id"], !rawCell.isNull else {
             throw CellRuleViolation(field: path + "cell_id", expectation: "is required")
         }
-        guard let cellID = rawCell.stringValue, CellAddress(cellID) != nil else {
+        guard let cellID = rawCell.stringValue, SheetCell(a1: cellID) != nil else {
             throw CellRuleViolation(field: path + "cell_id", expectation: "must be an A1 cell id like B12 (A–ZZZ, rows 1–9999999)")
         }
         var formula: String?

@@ -5,6 +5,7 @@ import GridlineHTTP
 import GridlineJSON
 import GridlineLoop
 import GridlineStore
+import GridlineFormula
 
 /// A running job's cancel flag, set on the loop and read by the worker between chunks.
 final class AIJobControl: @unchecked Sendable {  // `cancelled` is guarded by `lock`
@@ -115,7 +116,7 @@ final class AIService: @unchecked Sendable {  // `jobs` is loop-thread only; wor
         var outcome: (status: AIJobStatus, result: JSONValue?, error: String?)
         do {
             let cells = try snapshot.get().cells.compactMap { cell in
-                CellAddress(cell.cellId).map { AICell(address: $0, valueJSON: cell.valueJSON) }
+                SheetCell(a1: cell.cellId).map { AICell(address: $0, valueJSON: cell.valueJSON) }
             }
             let request = AIAnalysisRequest(query: query, range: range, cells: cells)
             let analysis = try provider.analyze(request, progress: { [unowned self] progress, status in

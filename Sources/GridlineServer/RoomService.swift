@@ -1,6 +1,7 @@
 import GridlineCollab
 import GridlineJSON
 import GridlineLoop
+import GridlineFormula
 
 /// Rooms and presence (SPEC §4): the live rooms and their members, join/leave, room_state,
 /// user_joined/user_left, and cleanup when a connection goes away so no presence, cursor or
@@ -166,7 +167,7 @@ final class RoomService {
         let x = try message.number("x")
         let y = try message.number("y")
         let cell = try message.string("cell", maxLength: 16)
-        guard CellAddress(cell) != nil else { throw MessageError.invalid("cell", "must be an A1 cell id") }
+        guard SheetCell(a1: cell) != nil else { throw MessageError.invalid("cell", "must be an A1 cell id") }
         let sheetID = try message.optionalString("sheet_id", maxLength: 128)
         var meta: JSONValue?
         if let object = try message.optionalObject("meta") {
@@ -193,7 +194,7 @@ final class RoomService {
         guard admitSignal(session) else { return }
         let room = try joinedRoom(session, message)
         let cell = try message.string("cell_id", maxLength: 16)
-        guard CellAddress(cell) != nil else { throw MessageError.invalid("cell_id", "must be an A1 cell id") }
+        guard SheetCell(a1: cell) != nil else { throw MessageError.invalid("cell_id", "must be an A1 cell id") }
         let user = session.user
         if started {
             room.typing[user.id, default: []].insert(cell)

@@ -1,4 +1,5 @@
 import GridlineJSON
+import GridlineFormula
 
 /// Something that answers an `ai_request` (SPEC §7). A provider runs on a worker thread, off the
 /// event loop, so it must not touch loop-owned state: everything it needs arrives in the
@@ -16,11 +17,11 @@ public protocol AIProvider: Sendable {
 
 /// One stored cell handed to a provider.
 public struct AICell: Sendable, Equatable {
-    public let address: CellAddress
+    public let address: SheetCell
     /// The cell's value as the store keeps it: JSON text such as `12.5`, `"abc"`, `true`, `null`.
     public let valueJSON: String
 
-    public init(address: CellAddress, valueJSON: String) {
+    public init(address: SheetCell, valueJSON: String) {
         self.address = address
         self.valueJSON = valueJSON
     }

@@ -1,3 +1,4 @@
+import GridlineFormula
 /// A rectangle of cells named by an `ai_request`'s `context.table_range` (SPEC §7), e.g.
 /// "A1:B20" or the single cell "B2".
 ///
@@ -8,14 +9,14 @@
 /// (`nil`) means the whole sheet; see `CellRange.tableRange(_:)`.
 public struct CellRange: Sendable, Hashable, CustomStringConvertible {
     /// The top-left cell (smallest row and column).
-    public let start: CellAddress
+    public let start: SheetCell
     /// The bottom-right cell (largest row and column).
-    public let end: CellAddress
+    public let end: SheetCell
 
     /// The rectangle spanned by two opposite corners, given in any order.
-    public init(_ corner: CellAddress, _ opposite: CellAddress) {
-        start = CellAddress(column: min(corner.column, opposite.column), row: min(corner.row, opposite.row))
-        end = CellAddress(column: max(corner.column, opposite.column), row: max(corner.row, opposite.row))
+    public init(_ corner: SheetCell, _ opposite: SheetCell) {
+        start = SheetCell(column: min(corner.column, opposite.column), row: min(corner.row, opposite.row))
+        end = SheetCell(column: max(corner.column, opposite.column), row: max(corner.row, opposite.row))
     }
 
     /// Parses "A1:B20" or "B2"; see the type's documentation for what is accepted.
@@ -43,7 +44,7 @@ public struct CellRange: Sendable, Hashable, CustomStringConvertible {
         return try CellRange(text)
     }
 
-    public func contains(_ address: CellAddress) -> Bool {
+    public func contains(_ address: SheetCell) -> Bool {
         (start.column...end.column).contains(address.column) && (start.row...end.row).contains(address.row)
     }
 
@@ -55,7 +56,7 @@ public struct CellRange: Sendable, Hashable, CustomStringConvertible {
 
     /// The canonical form: "B2" for one cell, otherwise "top-left:bottom-right".
     public var text: String {
-        start == end ? start.text : start.text + ":" + end.text
+        start == end ? start.a1 : start.a1 + ":" + end.a1
     }
 
     public var description: String { text }
@@ -68,9 +69,9 @@ public struct CellRange: Sendable, Hashable, CustomStringConvertible {
         return text[first...last]
     }
 
-    /// Walks the corner by hand rather than calling `CellAddress.init?` so that a refusal can
+    /// Walks the corner by hand rather than calling `SheetCell.init?(a1:)` so that a refusal can
     /// say exactly what is wrong; the accepted language is the same.
-    private static func parseCell(_ text: Substring) throws(CellRangeError) -> CellAddress {
+    private static func parseCell(_ text: Substring) throws(CellRangeError) -> SheetCell {
         let scalars = Array(text.unicodeScalars)
         let fail = { (problem: CellAddressProblem) in CellRangeError.invalidCell(String(text), problem) }
         var index = 0
@@ -95,7 +96,7 @@ public struct CellRange: Sendable, Hashable, CustomStringConvertible {
             index += 1
         }
         guard index == scalars.count else { throw fail(.unexpectedCharacter(Character(scalars[index]))) }
-        return CellAddress(column: column, row: row)
+        return SheetCell(column: Int32(column), row: Int32(row))
     }
 
     /// A = 1 … Z = 26 for ASCII letters of either case; nil for anything else.

@@ -1,8 +1,9 @@
 import GridlineJSON
+import GridlineFormula
 
 /// A numeric cell kept for the second pass (quartiles and outliers) and for naming extremes.
 struct NumericCell: Sendable, Equatable {
-    let address: CellAddress
+    let address: SheetCell
     let value: Double
 }
 
@@ -70,7 +71,7 @@ struct StatisticsReport: Sendable {
             object["trend"] = .null
         }
         object["outliers"] = hasValues
-            ? .array(outliers.map { ["cell_id": .string($0.address.text), "value": Self.number($0.value)] })
+            ? .array(outliers.map { ["cell_id": .string($0.address.a1), "value": Self.number($0.value)] })
             : .null
         object["range"] = .string(range?.text ?? "all")
         return .object(object)

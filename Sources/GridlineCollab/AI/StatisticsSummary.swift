@@ -1,3 +1,4 @@
+import GridlineFormula
 /// The one-paragraph text of `ai_complete.result`, e.g. "12 numeric cells in A1:B20: sum 340,
 /// mean 28.33, min 3 (A4), max 90 (B7), std dev 21.4; trend increasing (+2.1 per cell);
 /// 1 outlier: B7 = 90."
@@ -13,8 +14,8 @@ extension StatisticsReport {
         guard statistics.count > 0 else { return "No numeric cells \(scope)\(ignored)" }
 
         let format = SummaryNumber.format
-        let minimumCell = numericCells[statistics.minimumPosition].address.text
-        let maximumCell = numericCells[statistics.maximumPosition].address.text
+        let minimumCell = numericCells[statistics.minimumPosition].address.a1
+        let maximumCell = numericCells[statistics.maximumPosition].address.a1
         var text = "\(Self.counted(statistics.count, "numeric cell")) \(scope)\(ignored): "
         text += "sum \(format(statistics.total)), mean \(format(statistics.mean)), "
         text += "min \(format(statistics.minimum)) (\(minimumCell)), max \(format(statistics.maximum)) (\(maximumCell)), "
@@ -34,7 +35,7 @@ extension StatisticsReport {
     private var outlierText: String {
         guard outlierCount > 0 else { return "no outliers" }
         let named = outliers.prefix(Self.outliersNamedInSummary)
-            .map { "\($0.address.text) = \(SummaryNumber.format($0.value))" }
+            .map { "\($0.address.a1) = \(SummaryNumber.format($0.value))" }
             .joined(separator: ", ")
         let rest = outlierCount - min(outliers.count, Self.outliersNamedInSummary)
         let more = rest > 0 ? " and \(rest) more" : ""

@@ -1,4 +1,5 @@
 import GridlineJSON
+import GridlineFormula
 @testable import GridlineCollab
 
 /// Builders shared by the AI tests.
@@ -6,13 +7,13 @@ enum AITestSupport {
     /// Cells A1, A2, … down one column holding `values` as JSON numbers.
     static func column(_ values: [Double], letter: String = "A") -> [AICell] {
         values.enumerated().map { index, value in
-            AICell(address: CellAddress("\(letter)\(index + 1)")!, valueJSON: JSONValue.number(value).serializedString)
+            AICell(address: SheetCell(a1: "\(letter)\(index + 1)")!, valueJSON: JSONValue.number(value).serializedString)
         }
     }
 
     /// Cells given as (cell id, stored JSON text) pairs.
     static func cells(_ pairs: [(String, String)]) -> [AICell] {
-        pairs.map { AICell(address: CellAddress($0.0)!, valueJSON: $0.1) }
+        pairs.map { AICell(address: SheetCell(a1: $0.0)!, valueJSON: $0.1) }
     }
 
     /// Runs `provider` without cancellation, collecting every progress report.

@@ -1,8 +1,9 @@
 import XCTest
+import GridlineFormula
 @testable import GridlineCollab
 
 final class CellRangeTests: XCTestCase {
-    private func address(_ text: String) -> CellAddress { CellAddress(text)! }
+    private func address(_ text: String) -> SheetCell { SheetCell(a1: text)! }
 
     private func assertRefused(
         _ text: String, with expected: CellRangeError, file: StaticString = #filePath, line: UInt = #line
@@ -59,9 +60,9 @@ final class CellRangeTests: XCTestCase {
         }
     }
 
-    func testParsedCornersAgreeWithCellAddress() throws {
+    func testParsedCornersAgreeWithTheA1Grammar() throws {
         for text in ["A1", "Z9", "AA27", "AZ1", "BA1", "ZZ99", "AAA1", "ZZZ9999999", "XFD1048576"] {
-            XCTAssertEqual(try CellRange(text).start, CellAddress(text), text)
+            XCTAssertEqual(try CellRange(text).start, SheetCell(a1: text), text)
         }
     }
 

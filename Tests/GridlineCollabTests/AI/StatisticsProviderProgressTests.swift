@@ -1,11 +1,12 @@
 import XCTest
+import GridlineFormula
 @testable import GridlineCollab
 
 final class StatisticsProviderProgressTests: XCTestCase {
     /// `count` cells filling columns A…J row by row, with values that wander but rise.
     private func grid(_ count: Int) -> [AICell] {
         (0..<count).map { index in
-            let address = CellAddress(column: index % 10 + 1, row: index / 10 + 1)
+            let address = SheetCell(column: Int32(index % 10 + 1), row: Int32(index / 10 + 1))
             let value = Double(index % 97) + Double(index) / 100
             return AICell(address: address, valueJSON: String(value))
         }
