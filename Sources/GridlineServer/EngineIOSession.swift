@@ -13,7 +13,8 @@ final class EngineIOSession {
     unowned(unsafe) let service: EngineIOService
     /// What the handshake request said: the Socket.IO CONNECT admits on it (SPEC §2).
     let origin: String?
-    let handshakeToken: String?
+    /// Kept only until the CONNECT is admitted.
+    var handshakeToken: String?
     let peer: String
     private(set) var socket: SocketIOConnection!
 

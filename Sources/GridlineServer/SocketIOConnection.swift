@@ -178,6 +178,7 @@ final class SocketIOConnection: SessionTransport {
         }
         socketID = recovered?.socketID ?? EngineIOService.makeSID()
         pid = recovered?.pid ?? EngineIOService.makeSID()
+        engine.handshakeToken = nil
         let session = ClientSession(id: server.loop.makeConnectionID(), user: user, peer: engine.peer, server: server)
         session.attach(self)
         self.session = session
