@@ -4,7 +4,7 @@
 /// tested on its own; the secret is resolved later by `BenchSecret`.
 public struct BenchOptions: Sendable, Equatable {
     public enum Scenario: String, Sendable, CaseIterable {
-        case fanout, idle, connect, cells
+        case fanout, idle, connect, cells, formulas
     }
 
     public var scenario: Scenario = .fanout
@@ -34,6 +34,13 @@ public struct BenchOptions: Sendable, Equatable {
     public var inflight = 1
     public var sharedCell = false
     public var serverPID: Int32?
+    /// formulas: start `gridline serve` here (needed for the restart phase) in `dataDir`.
+    public var spawnServer = false
+    public var dataDir: String?
+    public var rows = 100_000
+    public var rangeFormulas = 1000
+    public var edits = 3
+    public var rangeEdits = 20
     public var label = ""
     public var help = false
 
@@ -47,6 +54,7 @@ public struct BenchOptions: Sendable, Equatable {
         case .idle: return 5000
         case .connect: return 2000
         case .cells: return 20
+        case .formulas: return 1
         }
     }
 
@@ -56,13 +64,14 @@ public struct BenchOptions: Sendable, Equatable {
     }
 
     /// Flags that take no value.
-    private static let switches: Set<String> = ["--allow-remote", "--shared-cell", "--no-join", "--help", "-h"]
+    private static let switches: Set<String> = ["--allow-remote", "--shared-cell", "--no-join", "--spawn-server", "--help", "-h"]
 
     /// Flags that take a value (each handled in `apply`).
     private static let valued: Set<String> = [
         "--scenario", "--host", "--port", "--path", "--secret", "--secret-file", "--room", "--sheet", "--clients",
         "--senders", "--rate", "--window", "--duration", "--drain", "--hold", "--settle", "--concurrency",
         "--connect-timeout", "--join-timeout", "--close-timeout", "--inflight", "--server-pid", "--label",
+        "--data-dir", "--rows", "--range-formulas", "--edits", "--range-edits",
     ]
 
     /// Parses `--flag value` and `--flag=value` forms; unknown flags and bad numbers are errors.
@@ -83,6 +92,7 @@ public struct BenchOptions: Sendable, Equatable {
                 case "--allow-remote": options.allowRemote = true
                 case "--shared-cell": options.sharedCell = true
                 case "--no-join": options.noJoin = true
+                case "--spawn-server": options.spawnServer = true
                 default: options.help = true
                 }
                 continue
@@ -103,7 +113,7 @@ public struct BenchOptions: Sendable, Equatable {
         switch flag {
         case "--scenario":
             guard let parsed = Scenario(rawValue: value) else {
-                throw UsageError(description: "--scenario must be fanout, idle, connect or cells")
+                throw UsageError(description: "--scenario must be fanout, idle, connect, cells or formulas")
             }
             scenario = parsed
         case "--host": host = value
@@ -130,6 +140,11 @@ public struct BenchOptions: Sendable, Equatable {
         case "--inflight": inflight = try Self.integer(flag, value, in: 1...1024)
         case "--server-pid": serverPID = Int32(try Self.integer(flag, value, in: 1...Int(Int32.max)))
         case "--label": label = value
+        case "--data-dir": dataDir = try Self.nonEmpty(flag, value)
+        case "--rows": rows = try Self.integer(flag, value, in: 2...1_000_000)
+        case "--range-formulas": rangeFormulas = try Self.integer(flag, value, in: 1...1000)
+        case "--edits": edits = try Self.integer(flag, value, in: 1...100)
+        case "--range-edits": rangeEdits = try Self.integer(flag, value, in: 1...10_000)
         default: throw UsageError(description: "unknown flag \(flag)")
         }
     }
@@ -162,7 +177,7 @@ public struct BenchOptions: Sendable, Equatable {
     }
 
     public static let usage = """
-        usage: gridline bench [--scenario fanout|idle|connect|cells] [flags]
+        usage: gridline bench [--scenario fanout|idle|connect|cells|formulas] [flags]
         Load-tests a Gridline server over real WebSocket connections; prints one JSON line of
         results on stdout and progress on stderr. Every run ends by itself.
 
@@ -183,6 +198,14 @@ public struct BenchOptions: Sendable, Equatable {
         idle:    --hold S (5) --settle S (5, max wait for the room to go quiet) --no-join
                  (joining N clients to one room makes the server send N²/2 user_joined frames)
         cells:   --duration S (10) --inflight N (1) --shared-cell
+        formulas: --rows N (100000) --range-formulas N (1000) --edits N (3) --range-edits N (20)
+                 --inflight N (batches in flight when pipelined; 8 if 1)
+                 --spawn-server [--data-dir D]: start `gridline serve` itself on --port with a fresh
+                 data dir (a temporary one, removed after, unless given) and restart it to time
+                 the first edit after a restart; without it the restart phase is skipped and the
+                 server needs WEBSOCKET_MAX_MESSAGE_BYTES ≥ 1048576 and raised request limits
+        gridline bench --scenario formula-engine [--rows N] [--range-formulas N] [--repeats N]
+                 the formula engine alone, in-process: chain and range recalculation, no store
         The server's own limits apply: raise WEBSOCKET_CURSOR_RATE, WEBSOCKET_REQUESTS_PER_MINUTE,
         WEBSOCKET_REQUESTS_PER_HOUR and WEBSOCKET_CONNECT_RATE on the server for load tests.
         """
