@@ -93,14 +93,14 @@ public enum FormulaEngineBenchmark {
         var recalculation = sheet.recalculation(changed: changed)
         var count = 0
         while let step = recalculation.next() {
-            guard let formula = sheet.formulas[step.cell.key] else { continue }
-            let value: FormulaValue = step.isOnCycle ? .error(.cycle) : sheet.evaluate(formula, at: step.cell)
+            guard let slot = sheet.formulas[step.cell.key] else { continue }
+            let value: FormulaValue = step.isOnCycle ? .error(.cycle) : sheet.evaluate(slot.formula, at: step.cell)
             if value == sheet.value(at: step.cell) {
                 recalculation.markUnchanged()
                 continue
             }
             sheet.setValue(value, at: step.cell)
-            sheet.setVersion((sheet.formulaVersions[step.cell.key] ?? 0) + 1, at: step.cell)
+            sheet.setVersion(slot.version + 1, at: step.cell)
             if encode { _ = StoredValue.stored(value) }
             count += 1
         }

@@ -9,12 +9,9 @@ final class SheetCalculation: FormulaCellSource {
     /// The sheet's seq this state matches; -1 while a change is being applied, so a change
     /// that fails half-way makes the next use rebuild from the database.
     var seq: Int64
-    private var values: [UInt64: FormulaValue] = [:]
-    private(set) var formulas: [UInt64: CompiledFormula] = [:]
-    /// The text of each formula, as written: recalculated cells are stored with it.
-    private(set) var formulaTexts: [UInt64: String] = [:]
-    /// Versions of formula cells: a recalculated cell's new version is this + 1.
-    private(set) var formulaVersions: [UInt64: Int64] = [:]
+    private var values = CellValueGrid()
+    /// One entry per formula cell, so a recalculation step costs one lookup, not three.
+    private(set) var formulas: [UInt64: FormulaSlot] = [:]
     private(set) var graph = DependencyGraph()
     private var aggregates: [FormulaAggregateKey: FormulaValue] = [:]
 
@@ -28,36 +25,30 @@ final class SheetCalculation: FormulaCellSource {
     func reserveCapacity(cells: Int, formulas count: Int) {
         values.reserveCapacity(cells)
         formulas.reserveCapacity(count)
-        formulaTexts.reserveCapacity(count)
-        formulaVersions.reserveCapacity(count)
         graph.reserveCapacity(count)
     }
 
     // MARK: Changing cells
 
     func setValue(_ value: FormulaValue, at cell: SheetCell) {
-        let key = cell.key
-        if case .empty = value { values[key] = nil } else { values[key] = value }
-        guard !aggregates.isEmpty else { return }
+        values.setValue(value, at: cell)
+        // Rebuilt only when an aggregate covers the cell: a filter per write would allocate.
+        guard !aggregates.isEmpty, aggregates.keys.contains(where: { $0.rect.contains(cell) }) else { return }
         aggregates = aggregates.filter { !$0.key.rect.contains(cell) }
     }
 
     func setFormula(_ formula: CompiledFormula, text: String, at cell: SheetCell, version: Int64) {
-        formulas[cell.key] = formula
-        formulaTexts[cell.key] = text
-        formulaVersions[cell.key] = version
+        formulas[cell.key] = FormulaSlot(formula: formula, text: text, version: version)
         let precedents = formula.precedents(at: cell)
         graph.setFormula(at: cell, cells: precedents.cells, ranges: precedents.ranges)
     }
 
     func setVersion(_ version: Int64, at cell: SheetCell) {
-        formulaVersions[cell.key] = version
+        formulas[cell.key]?.version = version
     }
 
     func removeFormula(at cell: SheetCell) {
         guard formulas.removeValue(forKey: cell.key) != nil else { return }
-        formulaTexts[cell.key] = nil
-        formulaVersions[cell.key] = nil
         graph.removeFormula(at: cell)
     }
 
@@ -74,24 +65,11 @@ final class SheetCalculation: FormulaCellSource {
     // MARK: FormulaCellSource
 
     func value(at cell: SheetCell) -> FormulaValue {
-        values[cell.key] ?? .empty
+        values.value(at: cell)
     }
 
     func forEachValue(in rect: SheetRect, _ body: (SheetCell, FormulaValue) -> Void) {
-        // Probe each cell of a rect smaller than the sheet; walk the sheet for a larger one.
-        if rect.cellCount <= Int64(values.count) {
-            for row in rect.top...rect.bottom {
-                for column in rect.left...rect.right {
-                    let cell = SheetCell(column: column, row: row)
-                    if let value = values[cell.key] { body(cell, value) }
-                }
-            }
-        } else {
-            for (key, value) in values {
-                let cell = SheetCell(key: key)
-                if rect.contains(cell) { body(cell, value) }
-            }
-        }
+        values.forEachValue(in: rect, body)
     }
 
     func cachedAggregate(for key: FormulaAggregateKey) -> FormulaValue? {
@@ -102,4 +80,13 @@ final class SheetCalculation: FormulaCellSource {
         // Bounded: a sheet with thousands of distinct ranges recomputes instead of hoarding.
         if aggregates.count < 4096 { aggregates[key] = value }
     }
+}
+
+/// A formula cell as the writer keeps it.
+struct FormulaSlot {
+    let formula: CompiledFormula
+    /// The text as written: recalculated cells are stored with it.
+    let text: String
+    /// A recalculated cell's new version is this + 1.
+    var version: Int64
 }
