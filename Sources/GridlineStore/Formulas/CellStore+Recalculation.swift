@@ -47,7 +47,7 @@ extension CellStore {
         var recalculation = sheet.recalculation(changed: cells)
         while let step = recalculation.next() {
             let key = step.cell.key
-            guard let slot = sheet.formulas[key] else { continue }
+            guard let slot = sheet.formula(at: step.cell) else { continue }
             let value: FormulaValue = step.isOnCycle ? .error(.cycle) : sheet.evaluate(slot.formula, at: step.cell)
             let unchanged = value == sheet.value(at: step.cell)
             if unchanged { recalculation.markUnchanged() } else { sheet.setValue(value, at: step.cell) }
@@ -70,7 +70,7 @@ extension CellStore {
         for (index, write) in writes.enumerated() {
             var valueJSON = write.valueJSON
             var error: String?
-            if write.formula != nil, let formula = sheet.formulas[cells[index].key]?.formula {
+            if write.formula != nil, let formula = sheet.formula(at: cells[index])?.formula {
                 let value = computed[cells[index].key] ?? sheet.evaluate(formula, at: cells[index])
                 (valueJSON, error) = StoredValue.stored(value)
             }

@@ -1,7 +1,9 @@
 import GridlineFormula
 
 /// The values of one sheet's cells, in blocks of 16 rows of one column stored side by side in
-/// one array; a dictionary maps each block written so far to its place.
+/// one array; a dictionary maps each block written so far to its place. Next to each value,
+/// the cell's formula number (an index the caller assigns, -1 for none), so a recalculation
+/// step finds the formula and the value with one lookup.
 ///
 /// Why not one dictionary entry per cell: `SUM(A1:A100000)` then costs 100,000 hash probes
 /// into a map too large for the cache (about 30 ms here, for each distinct aggregate), and a
@@ -15,6 +17,7 @@ struct CellValueGrid {
 
     private var blockBase: [UInt64: Int] = [:]
     private var slots: ContiguousArray<FormulaValue> = []
+    private var formulaNumbers: ContiguousArray<Int32> = []
     /// The block found last: a chain's steps read and write neighbouring cells, so most
     /// lookups skip the hash. A reference, so lookups stay non-mutating (a range walk's body
     /// may read single cells while the walk is under way).
@@ -26,6 +29,7 @@ struct CellValueGrid {
         let blocks = cells / Int(Self.rowsPerBlock) + 1
         blockBase.reserveCapacity(blocks)
         slots.reserveCapacity(blocks * Int(Self.rowsPerBlock))
+        formulaNumbers.reserveCapacity(blocks * Int(Self.rowsPerBlock))
     }
 
     @inline(__always)
@@ -51,21 +55,34 @@ struct CellValueGrid {
     }
 
     mutating func setValue(_ value: FormulaValue, at cell: SheetCell) {
-        let key = Self.blockKey(column: cell.column, row: cell.row)
         let isEmpty: Bool
         if case .empty = value { isEmpty = true } else { isEmpty = false }
-        let start: Int
-        if let existing = base(of: key) {
-            start = existing
-        } else {
-            guard !isEmpty else { return }
-            start = slots.count
-            slots.append(contentsOf: repeatElement(FormulaValue.empty, count: Int(Self.rowsPerBlock)))
-            blockBase[key] = start
-        }
-        let index = start + Self.offset(cell.row)
+        guard let index = index(of: cell, creating: !isEmpty) else { return }
         if case .empty = slots[index] { if !isEmpty { count += 1 } } else if isEmpty { count -= 1 }
         slots[index] = value
+    }
+
+    /// The cell's formula number, -1 when it has none.
+    func formulaNumber(at cell: SheetCell) -> Int32 {
+        guard let base = base(of: Self.blockKey(column: cell.column, row: cell.row)) else { return -1 }
+        return formulaNumbers[base + Self.offset(cell.row)]
+    }
+
+    mutating func setFormulaNumber(_ number: Int32, at cell: SheetCell) {
+        guard let index = index(of: cell, creating: number >= 0) else { return }
+        formulaNumbers[index] = number
+    }
+
+    /// The cell's place in the arrays; with `creating`, its block is added if missing.
+    private mutating func index(of cell: SheetCell, creating: Bool) -> Int? {
+        let key = Self.blockKey(column: cell.column, row: cell.row)
+        if let base = base(of: key) { return base + Self.offset(cell.row) }
+        guard creating else { return nil }
+        let base = slots.count
+        slots.append(contentsOf: repeatElement(FormulaValue.empty, count: Int(Self.rowsPerBlock)))
+        formulaNumbers.append(contentsOf: repeatElement(-1, count: Int(Self.rowsPerBlock)))
+        blockBase[key] = base
+        return base + Self.offset(cell.row)
     }
 
     /// Every non-empty value inside `rect`, in no particular order. Probes the rect's blocks

@@ -93,7 +93,7 @@ public enum FormulaEngineBenchmark {
         var recalculation = sheet.recalculation(changed: changed)
         var count = 0
         while let step = recalculation.next() {
-            guard let slot = sheet.formulas[step.cell.key] else { continue }
+            guard let slot = sheet.formula(at: step.cell) else { continue }
             let value: FormulaValue = step.isOnCycle ? .error(.cycle) : sheet.evaluate(slot.formula, at: step.cell)
             if value == sheet.value(at: step.cell) {
                 recalculation.markUnchanged()

@@ -10,8 +10,10 @@ final class SheetCalculation: FormulaCellSource {
     /// that fails half-way makes the next use rebuild from the database.
     var seq: Int64
     private var values = CellValueGrid()
-    /// One entry per formula cell, so a recalculation step costs one lookup, not three.
-    private(set) var formulas: [UInt64: FormulaSlot] = [:]
+    /// Formula cells, numbered by their place here; the grid holds each cell's number, so a
+    /// recalculation step finds formula, text and version without a map of its own.
+    private var formulaSlots: [FormulaSlot?] = []
+    private var freeFormulaNumbers: [Int32] = []
     private(set) var graph = DependencyGraph()
     private var aggregates: [FormulaAggregateKey: FormulaValue] = [:]
 
@@ -20,11 +22,11 @@ final class SheetCalculation: FormulaCellSource {
         self.seq = seq
     }
 
-    var formulaCount: Int { formulas.count }
+    var formulaCount: Int { formulaSlots.count - freeFormulaNumbers.count }
 
     func reserveCapacity(cells: Int, formulas count: Int) {
         values.reserveCapacity(cells)
-        formulas.reserveCapacity(count)
+        formulaSlots.reserveCapacity(count)
         graph.reserveCapacity(count)
     }
 
@@ -38,17 +40,38 @@ final class SheetCalculation: FormulaCellSource {
     }
 
     func setFormula(_ formula: CompiledFormula, text: String, at cell: SheetCell, version: Int64) {
-        formulas[cell.key] = FormulaSlot(formula: formula, text: text, version: version)
+        let slot = FormulaSlot(formula: formula, text: text, version: version)
+        let existing = values.formulaNumber(at: cell)
+        if existing >= 0 {
+            formulaSlots[Int(existing)] = slot
+        } else if let free = freeFormulaNumbers.popLast() {
+            formulaSlots[Int(free)] = slot
+            values.setFormulaNumber(free, at: cell)
+        } else {
+            formulaSlots.append(slot)
+            values.setFormulaNumber(Int32(formulaSlots.count - 1), at: cell)
+        }
         let precedents = formula.precedents(at: cell)
         graph.setFormula(at: cell, cells: precedents.cells, ranges: precedents.ranges)
     }
 
     func setVersion(_ version: Int64, at cell: SheetCell) {
-        formulas[cell.key]?.version = version
+        let number = values.formulaNumber(at: cell)
+        if number >= 0 { formulaSlots[Int(number)]?.version = version }
+    }
+
+    /// The formula cell's compiled form, text and version; nil for a constant or empty cell.
+    func formula(at cell: SheetCell) -> FormulaSlot? {
+        let number = values.formulaNumber(at: cell)
+        return number >= 0 ? formulaSlots[Int(number)] : nil
     }
 
     func removeFormula(at cell: SheetCell) {
-        guard formulas.removeValue(forKey: cell.key) != nil else { return }
+        let number = values.formulaNumber(at: cell)
+        guard number >= 0 else { return }
+        values.setFormulaNumber(-1, at: cell)
+        formulaSlots[Int(number)] = nil  // so the compiler can purge trees nothing uses any more
+        freeFormulaNumbers.append(number)
         graph.removeFormula(at: cell)
     }
 
@@ -84,6 +107,7 @@ final class SheetCalculation: FormulaCellSource {
 
 /// A formula cell as the writer keeps it.
 struct FormulaSlot {
+
     let formula: CompiledFormula
     /// The text as written: recalculated cells are stored with it.
     let text: String
