@@ -1,6 +1,7 @@
 import Glibc
 
-/// A minimal HTTP/1.1 GET for the server's REST figures (e.g. `/api/v1/ws/stats/detailed`).
+/// A minimal HTTP/1.1 client for the server's REST figures (e.g. `/api/v1/ws/stats/detailed`)
+/// and the few set-up calls a scenario makes (creating its sheets).
 /// Blocking with socket timeouts: it runs between load phases, never during one, and a
 /// server that does not answer within the timeout just means "no figures".
 enum AdminHTTP {
@@ -13,6 +14,17 @@ enum AdminHTTP {
 
     static func get(_ address: ServerAddress, hostHeader: String, path: String, token: String,
                     timeoutSeconds: Int = 3) -> Response? {
+        request("GET", address, hostHeader: hostHeader, path: path, token: token, body: nil, timeoutSeconds: timeoutSeconds)
+    }
+
+    /// A JSON body POSTed with the token.
+    static func post(_ address: ServerAddress, hostHeader: String, path: String, token: String, json: [UInt8],
+                     timeoutSeconds: Int = 3) -> Response? {
+        request("POST", address, hostHeader: hostHeader, path: path, token: token, body: json, timeoutSeconds: timeoutSeconds)
+    }
+
+    private static func request(_ method: String, _ address: ServerAddress, hostHeader: String, path: String, token: String,
+                                body: [UInt8]?, timeoutSeconds: Int) -> Response? {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
@@ -26,8 +38,10 @@ enum AdminHTTP {
             }
         }
         guard connected == 0 else { return nil }
-        let request = Array(("GET \(path) HTTP/1.1\r\nHost: \(hostHeader):\(address.port)\r\n"
-            + "Authorization: Bearer \(token)\r\nAccept: application/json\r\nConnection: close\r\n\r\n").utf8)
+        let bodyHead = body.map { "Content-Type: application/json\r\nContent-Length: \($0.count)\r\n" } ?? ""
+        let request = Array(("\(method) \(path) HTTP/1.1\r\nHost: \(hostHeader):\(address.port)\r\n"
+            + "Authorization: Bearer \(token)\r\nAccept: application/json\r\n\(bodyHead)Connection: close\r\n\r\n").utf8)
+            + (body ?? [])
         var sent = 0
         while sent < request.count {
             let n = request.withUnsafeBytes { send(fd, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL)) }

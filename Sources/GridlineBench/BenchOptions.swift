@@ -4,7 +4,7 @@
 /// tested on its own; the secret is resolved later by `BenchSecret`.
 public struct BenchOptions: Sendable, Equatable {
     public enum Scenario: String, Sendable, CaseIterable {
-        case fanout, idle, connect, cells, socketio
+        case fanout, idle, connect, cells, socketio, formulas
     }
 
     /// The parts of `--scenario socketio`, run in this order.
@@ -55,6 +55,13 @@ public struct BenchOptions: Sendable, Equatable {
     /// socketio `idle`: how many polling sessions.
     public var idleSessions = 10_000
     public var serverPID: Int32?
+    /// formulas: start `gridline serve` here (needed for the restart phase) in `dataDir`.
+    public var spawnServer = false
+    public var dataDir: String?
+    public var rows = 100_000
+    public var rangeFormulas = 1000
+    public var edits = 3
+    public var rangeEdits = 20
     public var label = ""
     public var help = false
 
@@ -69,6 +76,7 @@ public struct BenchOptions: Sendable, Equatable {
         case .connect: return 2000
         case .cells: return 20
         case .socketio: return 100
+        case .formulas: return 1
         }
     }
 
@@ -78,7 +86,7 @@ public struct BenchOptions: Sendable, Equatable {
     }
 
     /// Flags that take no value.
-    private static let switches: Set<String> = ["--allow-remote", "--shared-cell", "--no-join", "--help", "-h"]
+    private static let switches: Set<String> = ["--allow-remote", "--shared-cell", "--no-join", "--spawn-server", "--help", "-h"]
 
     /// Flags that take a value (each handled in `apply`).
     private static let valued: Set<String> = [
@@ -86,6 +94,7 @@ public struct BenchOptions: Sendable, Equatable {
         "--senders", "--rate", "--window", "--duration", "--drain", "--hold", "--settle", "--concurrency",
         "--connect-timeout", "--join-timeout", "--close-timeout", "--inflight", "--server-pid", "--label",
         "--parts", "--pollers", "--load-clients", "--load-rate", "--load-window", "--idle-sessions",
+        "--data-dir", "--rows", "--range-formulas", "--edits", "--range-edits",
     ]
 
     /// Parses `--flag value` and `--flag=value` forms; unknown flags and bad numbers are errors.
@@ -106,6 +115,7 @@ public struct BenchOptions: Sendable, Equatable {
                 case "--allow-remote": options.allowRemote = true
                 case "--shared-cell": options.sharedCell = true
                 case "--no-join": options.noJoin = true
+                case "--spawn-server": options.spawnServer = true
                 default: options.help = true
                 }
                 continue
@@ -126,7 +136,7 @@ public struct BenchOptions: Sendable, Equatable {
         switch flag {
         case "--scenario":
             guard let parsed = Scenario(rawValue: value) else {
-                throw UsageError(description: "--scenario must be fanout, idle, connect, cells or socketio")
+                throw UsageError(description: "--scenario must be fanout, idle, connect, cells, socketio or formulas")
             }
             scenario = parsed
         case "--host": host = value
@@ -168,6 +178,11 @@ public struct BenchOptions: Sendable, Equatable {
         case "--load-rate": loadRate = try Self.number(flag, value, in: 0.1...1_000_000)
         case "--load-window": loadWindow = try Self.integer(flag, value, in: 1...65536)
         case "--idle-sessions": idleSessions = try Self.integer(flag, value, in: 1...1_000_000)
+        case "--data-dir": dataDir = try Self.nonEmpty(flag, value)
+        case "--rows": rows = try Self.integer(flag, value, in: 2...1_000_000)
+        case "--range-formulas": rangeFormulas = try Self.integer(flag, value, in: 1...1000)
+        case "--edits": edits = try Self.integer(flag, value, in: 1...100)
+        case "--range-edits": rangeEdits = try Self.integer(flag, value, in: 1...10_000)
         default: throw UsageError(description: "unknown flag \(flag)")
         }
     }
@@ -200,7 +215,7 @@ public struct BenchOptions: Sendable, Equatable {
     }
 
     public static let usage = """
-        usage: gridline bench [--scenario fanout|idle|connect|cells|socketio] [flags]
+        usage: gridline bench [--scenario fanout|idle|connect|cells|socketio|formulas] [flags]
         Load-tests a Gridline server over real WebSocket connections; prints one JSON line of
         results on stdout and progress on stderr. Every run ends by itself.
 
@@ -229,6 +244,14 @@ public struct BenchOptions: Sendable, Equatable {
                    (200) raw WebSocket clients each send --load-rate R (10) msg/s, --load-window W (20)
                  idle: --idle-sessions N (10000) polling sessions held --hold S with a GET parked,
                    answering pings; --server-pid gives memory per session
+        formulas: --rows N (100000) --range-formulas N (1000) --edits N (3) --range-edits N (20)
+                 --inflight N (batches in flight when pipelined; 8 if 1)
+                 --spawn-server [--data-dir D]: start `gridline serve` itself on --port with a fresh
+                 data dir (a temporary one, removed after, unless given) and restart it to time
+                 the first edit after a restart; without it the restart phase is skipped and the
+                 server needs WEBSOCKET_MAX_MESSAGE_BYTES ≥ 1048576 and raised request limits
+        gridline bench --scenario formula-engine [--rows N] [--range-formulas N] [--repeats N]
+                 the formula engine alone, in-process: chain and range recalculation, no store
         The server's own limits apply: raise WEBSOCKET_CURSOR_RATE, WEBSOCKET_REQUESTS_PER_MINUTE,
         WEBSOCKET_REQUESTS_PER_HOUR and WEBSOCKET_CONNECT_RATE on the server for load tests.
         """

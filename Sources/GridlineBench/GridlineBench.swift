@@ -27,7 +27,12 @@ public enum BenchCommand {
             return 2
         }
         do {
-            let secret = try BenchTokens.resolveSecret(options, environment: ProcessInfo.processInfo.environment)
+            let environment = ProcessInfo.processInfo.environment
+            // A server the bench starts itself takes the bench's secret, so none needs to be configured.
+            let secret = options.spawnServer && options.secret == nil && options.secretFile == nil
+                && (environment["JWT_SECRET_KEY"] ?? "").isEmpty
+                ? Array("gridline-bench-\(UInt64.random(in: 1...UInt64.max))-0123456789abcdef".utf8)
+                : try BenchTokens.resolveSecret(options, environment: environment)
             let line: String
             if options.scenario == .socketio {
                 raiseFileLimit(needed: SocketIOScenario.descriptorsNeeded(options) + 64)
@@ -51,6 +56,10 @@ public enum BenchCommand {
             concurrency: options.concurrency,
             connectTimeout: BenchClock.nanoseconds(options.connectTimeout),
             closeTimeout: BenchClock.nanoseconds(options.closeTimeout))
+        if options.scenario == .formulas {
+            // Its own clients: it restarts the server and reconnects.
+            return try FormulasScenario(options: options, address: address, settings: settings, tokens: tokens).run()
+        }
         // Signed before any connect so HMAC time on our side never counts as handshake latency.
         let signed = (0..<options.clientCount).map { tokens.client($0) }
         let pool = try ClientPool(count: options.clientCount, settings: settings) { signed[$0] }
@@ -60,7 +69,7 @@ public enum BenchCommand {
         case .idle: scenario = IdleScenario(options: options, pool: pool, tokens: tokens)
         case .fanout: scenario = FanoutScenario(options: options, pool: pool, tokens: tokens)
         case .cells: scenario = CellsScenario(options: options, pool: pool, tokens: tokens)
-        case .socketio: throw BenchFailure("socketio runs its own pools")
+        case .socketio, .formulas: throw BenchFailure("\(options.scenario) runs its own clients")
         }
         scenario.run()
         scenario.printLimitHints()

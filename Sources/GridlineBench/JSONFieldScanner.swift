@@ -97,6 +97,27 @@ public enum JSONFieldScanner {
         return false
     }
 
+    /// Calls `body(valueRange)` for each element of the array spanning `array`, until the body
+    /// returns false. Returns false when `array` is not a well-formed array.
+    @discardableResult
+    public static func forEachElement(in bytes: Bytes, array: Range<Int>, _ body: (Range<Int>) -> Bool) -> Bool {
+        var index = skipSpace(bytes, array.lowerBound, array.upperBound)
+        let end = array.upperBound
+        guard index < end, bytes[index] == UInt8(ascii: "[") else { return false }
+        index = skipSpace(bytes, index + 1, end)
+        if index < end, bytes[index] == UInt8(ascii: "]") { return true }
+        while index < end {
+            guard let valueEnd = skipValue(bytes, index, end) else { return false }
+            if !body(index..<valueEnd) { return true }
+            index = skipSpace(bytes, valueEnd, end)
+            guard index < end else { return false }
+            if bytes[index] == UInt8(ascii: "]") { return true }
+            guard bytes[index] == UInt8(ascii: ",") else { return false }
+            index = skipSpace(bytes, index + 1, end)
+        }
+        return false
+    }
+
     /// A non-negative integer value. Integral numbers written with a fraction or exponent
     /// (how a server holding numbers as doubles prints values past 2^53) are accepted too.
     public static func unsignedInteger(_ bytes: Bytes, _ value: Range<Int>) -> UInt64? {

@@ -59,6 +59,18 @@ public enum Launcher {
         return result.serializedString
     }
 
+    /// `gridline bench --scenario formula-engine`: the formula engine's recalculation alone,
+    /// in-process, no database (`FormulaEngineBenchmark`). One JSON line.
+    public static func formulaEngineBenchmark(flags: [String: String]) throws -> String {
+        let rows = Int(flags["rows"] ?? "") ?? 100_000
+        let rangeFormulas = Int(flags["range-formulas"] ?? "") ?? 1000
+        let repeats = Int(flags["repeats"] ?? "") ?? 10
+        guard (2...1_000_000).contains(rows), (1...100_000).contains(rangeFormulas), (1...1000).contains(repeats) else {
+            throw Failure(description: "--rows must be 2...1000000, --range-formulas 1...100000, --repeats 1...1000")
+        }
+        return FormulaEngineBenchmark.run(rows: rows, rangeFormulas: rangeFormulas, repeats: repeats).serializedString
+    }
+
     /// Lifts the soft open-file limit to the hard one: the usual soft 1024 would cap the
     /// server at about a thousand connections although the system allows far more.
     static func raiseOpenFileLimit() {

@@ -59,6 +59,13 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
         self.limits = Self.limitsObject(settings)
         registerHandlers()
         try loadDirectory()
+        let logger = self.logger
+        store.formulas.onSheetLoaded = { load in
+            logger(.info, "formula_sheet_loaded", [
+                ("sheet_id", .string(load.sheetId)), ("cells", JSONValue(load.cells)), ("formulas", JSONValue(load.formulas)),
+                ("duration_ms", .number((load.seconds * 1e6).rounded() / 1e3)),
+            ])
+        }
     }
 
     /// Reads which rooms and sheets exist, once, before the loop starts.

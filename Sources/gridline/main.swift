@@ -9,6 +9,7 @@ let usage = """
            gridline token --user ID [--username N] [--email E] [--role viewer|editor|admin] [--ttl SECONDS] [--rooms a,b]
            gridline bench --help
            gridline bench --scenario store [--updates 100000] [--single-updates 3000] [--data-dir D]
+           gridline bench --scenario formula-engine [--rows 100000] [--range-formulas 1000] [--repeats 10]
     Settings come from the environment (see README); flags override them.
     """
 
@@ -72,13 +73,20 @@ case "token":
         fail("\(error)")
     }
 case "bench":
-    // The store scenario measures the database alone, in-process; the others load a running server.
+    // The store and formula-engine scenarios run in-process; the others load a server.
     var flags = Array(rest)
     if let index = flags.firstIndex(of: "--scenario"), index + 1 < flags.count, flags[index + 1] == "store" {
         flags.removeSubrange(index...(index + 1))
         let parsed = parseFlags(flags[...], allowed: ["updates", "single-updates", "data-dir"])
         do {
             print(try Launcher.storeBenchmark(settings: loadSettings([:]), flags: parsed))
+        } catch {
+            fail("\(error)")
+        }
+    } else if let index = flags.firstIndex(of: "--scenario"), index + 1 < flags.count, flags[index + 1] == "formula-engine" {
+        flags.removeSubrange(index...(index + 1))
+        do {
+            print(try Launcher.formulaEngineBenchmark(flags: parseFlags(flags[...], allowed: ["rows", "range-formulas", "repeats"])))
         } catch {
             fail("\(error)")
         }

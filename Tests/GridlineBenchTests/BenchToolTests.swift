@@ -54,4 +54,70 @@ final class BenchToolTests: XCTestCase {
             XCTAssertThrowsError(try BenchOptions.parse(bad), "\(bad)")
         }
     }
+
+    func testFormulasOptionsParseWithTheirDefaults() throws {
+        let defaults = try BenchOptions.parse(["--scenario", "formulas"])
+        XCTAssertEqual(defaults.clientCount, 1)
+        XCTAssertEqual(defaults.rows, 100_000)
+        XCTAssertEqual(defaults.rangeFormulas, 1000)
+        XCTAssertFalse(defaults.spawnServer)
+        let options = try BenchOptions.parse(["--scenario=formulas", "--spawn-server", "--data-dir", "/tmp/x", "--rows", "500",
+                                              "--range-formulas", "10", "--edits", "2", "--range-edits", "4"])
+        XCTAssertTrue(options.spawnServer)
+        XCTAssertEqual(options.dataDir, "/tmp/x")
+        XCTAssertEqual([options.rows, options.rangeFormulas, options.edits, options.rangeEdits], [500, 10, 2, 4])
+        for bad in [["--rows", "1"], ["--range-formulas", "1001"], ["--edits", "0"], ["--spawn-server=yes"]] {
+            XCTAssertThrowsError(try BenchOptions.parse(["--scenario", "formulas"] + bad), "\(bad)")
+        }
+    }
+
+    func testScannerWalksArrayElements() {
+        let text = #"{"cells":[{"cell_id":"A2","value":2},{"cell_id":"A3","value":"x]"}, 7 ,[1,2]],"recalculated":true}"#
+        Array(text.utf8).withUnsafeBufferPointer { buffer in
+            let cells = JSONFieldScanner.member("cells", in: buffer, object: 0..<buffer.count)!
+            var elements: [String] = []
+            XCTAssertTrue(JSONFieldScanner.forEachElement(in: buffer, array: cells) { range in
+                elements.append(String(decoding: UnsafeBufferPointer(rebasing: buffer[range]), as: UTF8.self))
+                return true
+            })
+            XCTAssertEqual(elements, [#"{"cell_id":"A2","value":2}"#, #"{"cell_id":"A3","value":"x]"}"#, "7", "[1,2]"])
+        }
+        Array("[]".utf8).withUnsafeBufferPointer { buffer in
+            var count = 0
+            XCTAssertTrue(JSONFieldScanner.forEachElement(in: buffer, array: 0..<2) { _ in count += 1; return true })
+            XCTAssertEqual(count, 0)
+        }
+        Array("[1,".utf8).withUnsafeBufferPointer { buffer in
+            XCTAssertFalse(JSONFieldScanner.forEachElement(in: buffer, array: 0..<3) { _ in true })
+        }
+    }
+
+    func testCommitTotalsComeFromThePrometheusHistogram() {
+        let text = """
+            # TYPE gridline_db_commit_seconds histogram
+            gridline_db_commit_seconds_bucket{le="0.001"} 3
+            gridline_db_commit_seconds_sum 0.0425
+            gridline_db_commit_seconds_count 17
+            gridline_db_commits_total 17
+            """
+        XCTAssertEqual(CommitTotals.parse(text), CommitTotals(seconds: 0.0425, count: 17))
+        XCTAssertNil(CommitTotals.parse("gridline_db_commits_total 17"))
+    }
+
+    func testWorkloadBatchesHoldAtMostAThousandCells() throws {
+        let chain = FormulaWorkload.chainBatches(sheet: "s", rows: 2500, tag: "t")
+        XCTAssertEqual(chain.count, 3)
+        let first = try XCTUnwrap(chain[0].objectValue?["updates"]?.arrayValue)
+        XCTAssertEqual(first.count, 1000)
+        XCTAssertEqual(first[0].objectValue?["cell_id"]?.stringValue, "A1")
+        XCTAssertNil(first[0].objectValue?["formula"])
+        XCTAssertEqual(first[1].objectValue?["formula"]?.stringValue, "=A1+1")
+        let last = try XCTUnwrap(chain[2].objectValue?["updates"]?.arrayValue)
+        XCTAssertEqual(last.count, 500)
+        XCTAssertEqual(last.last?.objectValue?["formula"]?.stringValue, "=A2499+1")
+        XCTAssertEqual(chain.map { $0.objectValue?["request_id"]?.stringValue }, ["t-0", "t-1", "t-2"])
+        let ranges = FormulaWorkload.rangeFormulaBatches(sheet: "s", rows: 100, count: 4, tag: "r")
+        let formulas = ranges.flatMap { $0.objectValue?["updates"]?.arrayValue ?? [] }.map { $0.objectValue?["formula"]?.stringValue }
+        XCTAssertEqual(formulas, ["=SUM(A1:A100)", "=SUM(A1:A100)", "=AVERAGE(A1:A100)", "=MAX(A1:A100)", "=SUM(A1:A100)"])
+    }
 }

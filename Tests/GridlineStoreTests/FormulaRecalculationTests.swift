@@ -147,6 +147,22 @@ final class FormulaRecalculationTests: XCTestCase {
         XCTAssertEqual(edit.recalculated.map(\.valueJSON), ["9"])
     }
 
+    func testASheetLoadIsReportedWithItsCellsFormulasAndDuration() throws {
+        try set("A1", "2")
+        try set("B1", formula: "=A1^2")
+        try set("B2", formula: "=B1+1")
+        final class Loads: @unchecked Sendable { var all: [FormulaSheetLoad] = [] }
+        let loads = Loads()
+        formulas = FormulaWorkbook()
+        formulas.onSheetLoaded = { loads.all.append($0) }
+        try set("A1", "3")
+        try set("A1", "4")  // already loaded: not reported again
+        XCTAssertEqual(loads.all.map(\.sheetId), ["s1"])
+        XCTAssertEqual(loads.all.first?.cells, 3)
+        XCTAssertEqual(loads.all.first?.formulas, 2)
+        XCTAssertGreaterThan(loads.all.first?.seconds ?? 0, 0)
+    }
+
     func testAWriteThatFailsInsideTheTransactionLeavesNoStaleFormulaState() throws {
         try set("A1", "1")
         try set("B1", formula: "=A1+1")

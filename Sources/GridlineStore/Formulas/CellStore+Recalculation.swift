@@ -47,8 +47,8 @@ extension CellStore {
         var recalculation = sheet.recalculation(changed: cells)
         while let step = recalculation.next() {
             let key = step.cell.key
-            guard let formula = sheet.formulas[key] else { continue }
-            let value: FormulaValue = step.isOnCycle ? .error(.cycle) : sheet.evaluate(formula, at: step.cell)
+            guard let slot = sheet.formula(at: step.cell) else { continue }
+            let value: FormulaValue = step.isOnCycle ? .error(.cycle) : sheet.evaluate(slot.formula, at: step.cell)
             let unchanged = value == sheet.value(at: step.cell)
             if unchanged { recalculation.markUnchanged() } else { sheet.setValue(value, at: step.cell) }
             if written.contains(key) {
@@ -56,13 +56,13 @@ extension CellStore {
                 continue
             }
             guard !unchanged else { continue }
-            let version = (sheet.formulaVersions[key] ?? 0) + 1
+            let version = slot.version + 1
             sheet.setVersion(version, at: step.cell)
             nextSeq += 1
             let stored = StoredValue.stored(value)
             recalculated.append(try store(
                 db, sheetId: sheetId, cellId: step.cell.a1, valueJSON: stored.json, error: stored.error,
-                formula: sheet.formulaTexts[key], version: version, seq: nextSeq, userId: userId, username: username,
+                formula: slot.text, version: version, seq: nextSeq, userId: userId, username: username,
                 now: now))
         }
         var applied: [AppliedCell] = []
@@ -70,7 +70,7 @@ extension CellStore {
         for (index, write) in writes.enumerated() {
             var valueJSON = write.valueJSON
             var error: String?
-            if write.formula != nil, let formula = sheet.formulas[cells[index].key] {
+            if write.formula != nil, let formula = sheet.formula(at: cells[index])?.formula {
                 let value = computed[cells[index].key] ?? sheet.evaluate(formula, at: cells[index])
                 (valueJSON, error) = StoredValue.stored(value)
             }

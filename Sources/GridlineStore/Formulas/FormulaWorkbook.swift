@@ -1,5 +1,15 @@
 import GridlineFormula
 
+/// What rebuilding one sheet's formula state took (SPEC §14: after a restart, on its first
+/// write), for the server's `formula_sheet_loaded` log line.
+public struct FormulaSheetLoad: Sendable, Equatable {
+    public let sheetId: String
+    public let cells: Int
+    public let formulas: Int
+    /// Reading the cells, compiling every formula and building the dependency graph.
+    public let seconds: Double
+}
+
 /// The formula state of the sheets the writer works on (SPEC §14): one `SheetCalculation` per
 /// sheet, built lazily from the stored cells — a restart rebuilds each sheet's dependency graph
 /// on its first write — and the compiler whose interned trees filled-down formulas share.
@@ -10,6 +20,8 @@ public final class FormulaWorkbook: @unchecked Sendable {
     /// Most recently used last; the least recent sheet is dropped past `maxSheets`.
     private var recency: [String] = []
     let maxSheets: Int
+    /// Called on the writer thread after each sheet load; set once, before the first write.
+    public var onSheetLoaded: (@Sendable (FormulaSheetLoad) -> Void)?
 
     public init(maxSheets: Int = 64) {
         self.maxSheets = maxSheets
@@ -43,6 +55,7 @@ public final class FormulaWorkbook: @unchecked Sendable {
     /// Reads every stored cell and compiles every formula. A stored formula that no longer
     /// compiles (written before the server evaluated formulas) is kept as a constant.
     private func load(_ db: Database, sheetId: String, seq: Int64) throws -> SheetCalculation {
+        let start = StoreClock.monotonicNanoseconds()
         let sheet = SheetCalculation(sheetId: sheetId, seq: seq)
         let count = try db.scalarInt64("SELECT count(*) FROM cells WHERE sheet_id = ?", [.text(sheetId)]) ?? 0
         let formulaCount = try db.scalarInt64(
@@ -56,6 +69,10 @@ public final class FormulaWorkbook: @unchecked Sendable {
             if let text = row.optionalString(2), let formula = try? compiler.compile(text, at: cell) {
                 sheet.setFormula(formula, text: text, at: cell, version: row.int64(3))
             }
+        }
+        if let onSheetLoaded {
+            let seconds = Double(StoreClock.monotonicNanoseconds() - start) / 1e9
+            onSheetLoaded(FormulaSheetLoad(sheetId: sheetId, cells: Int(count), formulas: sheet.formulaCount, seconds: seconds))
         }
         return sheet
     }

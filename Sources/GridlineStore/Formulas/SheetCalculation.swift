@@ -9,12 +9,11 @@ final class SheetCalculation: FormulaCellSource {
     /// The sheet's seq this state matches; -1 while a change is being applied, so a change
     /// that fails half-way makes the next use rebuild from the database.
     var seq: Int64
-    private var values: [UInt64: FormulaValue] = [:]
-    private(set) var formulas: [UInt64: CompiledFormula] = [:]
-    /// The text of each formula, as written: recalculated cells are stored with it.
-    private(set) var formulaTexts: [UInt64: String] = [:]
-    /// Versions of formula cells: a recalculated cell's new version is this + 1.
-    private(set) var formulaVersions: [UInt64: Int64] = [:]
+    private var values = CellValueGrid()
+    /// Formula cells, numbered by their place here; the grid holds each cell's number, so a
+    /// recalculation step finds formula, text and version without a map of its own.
+    private var formulaSlots: [FormulaSlot?] = []
+    private var freeFormulaNumbers: [Int32] = []
     private(set) var graph = DependencyGraph()
     private var aggregates: [FormulaAggregateKey: FormulaValue] = [:]
 
@@ -23,41 +22,56 @@ final class SheetCalculation: FormulaCellSource {
         self.seq = seq
     }
 
-    var formulaCount: Int { formulas.count }
+    var formulaCount: Int { formulaSlots.count - freeFormulaNumbers.count }
 
     func reserveCapacity(cells: Int, formulas count: Int) {
         values.reserveCapacity(cells)
-        formulas.reserveCapacity(count)
-        formulaTexts.reserveCapacity(count)
-        formulaVersions.reserveCapacity(count)
+        formulaSlots.reserveCapacity(count)
         graph.reserveCapacity(count)
     }
 
     // MARK: Changing cells
 
     func setValue(_ value: FormulaValue, at cell: SheetCell) {
-        let key = cell.key
-        if case .empty = value { values[key] = nil } else { values[key] = value }
-        guard !aggregates.isEmpty else { return }
+        values.setValue(value, at: cell)
+        // Rebuilt only when an aggregate covers the cell: a filter per write would allocate.
+        guard !aggregates.isEmpty, aggregates.keys.contains(where: { $0.rect.contains(cell) }) else { return }
         aggregates = aggregates.filter { !$0.key.rect.contains(cell) }
     }
 
     func setFormula(_ formula: CompiledFormula, text: String, at cell: SheetCell, version: Int64) {
-        formulas[cell.key] = formula
-        formulaTexts[cell.key] = text
-        formulaVersions[cell.key] = version
+        let slot = FormulaSlot(formula: formula, text: text, version: version)
+        let existing = values.formulaNumber(at: cell)
+        if existing >= 0 {
+            formulaSlots[Int(existing)] = slot
+        } else if let free = freeFormulaNumbers.popLast() {
+            formulaSlots[Int(free)] = slot
+            values.setFormulaNumber(free, at: cell)
+        } else {
+            formulaSlots.append(slot)
+            values.setFormulaNumber(Int32(formulaSlots.count - 1), at: cell)
+        }
         let precedents = formula.precedents(at: cell)
         graph.setFormula(at: cell, cells: precedents.cells, ranges: precedents.ranges)
     }
 
     func setVersion(_ version: Int64, at cell: SheetCell) {
-        formulaVersions[cell.key] = version
+        let number = values.formulaNumber(at: cell)
+        if number >= 0 { formulaSlots[Int(number)]?.version = version }
+    }
+
+    /// The formula cell's compiled form, text and version; nil for a constant or empty cell.
+    func formula(at cell: SheetCell) -> FormulaSlot? {
+        let number = values.formulaNumber(at: cell)
+        return number >= 0 ? formulaSlots[Int(number)] : nil
     }
 
     func removeFormula(at cell: SheetCell) {
-        guard formulas.removeValue(forKey: cell.key) != nil else { return }
-        formulaTexts[cell.key] = nil
-        formulaVersions[cell.key] = nil
+        let number = values.formulaNumber(at: cell)
+        guard number >= 0 else { return }
+        values.setFormulaNumber(-1, at: cell)
+        formulaSlots[Int(number)] = nil  // so the compiler can purge trees nothing uses any more
+        freeFormulaNumbers.append(number)
         graph.removeFormula(at: cell)
     }
 
@@ -74,24 +88,11 @@ final class SheetCalculation: FormulaCellSource {
     // MARK: FormulaCellSource
 
     func value(at cell: SheetCell) -> FormulaValue {
-        values[cell.key] ?? .empty
+        values.value(at: cell)
     }
 
     func forEachValue(in rect: SheetRect, _ body: (SheetCell, FormulaValue) -> Void) {
-        // Probe each cell of a rect smaller than the sheet; walk the sheet for a larger one.
-        if rect.cellCount <= Int64(values.count) {
-            for row in rect.top...rect.bottom {
-                for column in rect.left...rect.right {
-                    let cell = SheetCell(column: column, row: row)
-                    if let value = values[cell.key] { body(cell, value) }
-                }
-            }
-        } else {
-            for (key, value) in values {
-                let cell = SheetCell(key: key)
-                if rect.contains(cell) { body(cell, value) }
-            }
-        }
+        values.forEachValue(in: rect, body)
     }
 
     func cachedAggregate(for key: FormulaAggregateKey) -> FormulaValue? {
@@ -102,4 +103,14 @@ final class SheetCalculation: FormulaCellSource {
         // Bounded: a sheet with thousands of distinct ranges recomputes instead of hoarding.
         if aggregates.count < 4096 { aggregates[key] = value }
     }
+}
+
+/// A formula cell as the writer keeps it.
+struct FormulaSlot {
+
+    let formula: CompiledFormula
+    /// The text as written: recalculated cells are stored with it.
+    let text: String
+    /// A recalculated cell's new version is this + 1.
+    var version: Int64
 }
