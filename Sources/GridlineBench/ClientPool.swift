@@ -142,26 +142,16 @@ final class ClientPool {
         liveCount += 1
         client.launchedAt = now
         client.state = .connecting
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { return fail(client, errno == EMFILE || errno == ENFILE ? "too_many_files" : "socket") }
-        client.fd = fd
-        var one: Int32 = 1
-        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-        var address = settings.address.socketAddress
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
+        switch BenchConnect.start(settings.address, epollFD: epollFD, token: UInt64(client.index)) {
+        case .connected(let fd):
+            client.fd = fd
+            sendHandshake(client)
+        case .inProgress(let fd):
+            client.fd = fd
+        case .failed(let reason, let fd):
+            client.fd = fd
+            fail(client, reason)
         }
-        if result < 0, errno != EINPROGRESS {
-            return fail(client, errno == EADDRNOTAVAIL ? "no_local_ports" : "connect")
-        }
-        // Edge-triggered, registered once for both directions: no EPOLL_CTL_MOD per write.
-        let interest = EPOLLIN.rawValue | EPOLLOUT.rawValue | EPOLLRDHUP.rawValue | EPOLLET.rawValue
-        guard cgl_epoll_ctl(epollFD, EPOLL_CTL_ADD, fd, interest, UInt64(client.index)) == 0 else {
-            return fail(client, "epoll_ctl")
-        }
-        if result == 0 { sendHandshake(client) }
     }
 
     private func sendHandshake(_ client: BenchClient) {
