@@ -1,7 +1,8 @@
-/// Per-vertex working memory for planning, kept between plans so a small change in a big
-/// sheet does not allocate and clear arrays the size of the sheet: an entry is valid only
-/// when its `seen` stamp is the current epoch. One record per vertex, so a visit touches one
-/// cache line.
+/// Working memory for planning, kept between plans so a small change in a big sheet does not
+/// allocate and clear arrays the size of the sheet (nor fault in fresh pages for a big one).
+/// A per-vertex entry is valid only when its `seen` stamp is the current epoch; the lists
+/// keep their capacity and are emptied at the start of each plan. One record per vertex, so a
+/// visit touches one cache line.
 struct PlanScratch {
     struct Entry {
         var seen: UInt32 = 0
@@ -15,8 +16,30 @@ struct PlanScratch {
         var slot: Int32 = 0
     }
 
+    /// A strongly connected component: it ends at `end` in `emitted`.
+    struct Component {
+        var end: Int32
+        var isCycle: Bool
+    }
+
+    /// A vertex being visited and the next of its edges to follow.
+    struct Frame {
+        var vertex: Int32
+        var cursor: Int32
+    }
+
     var epoch: UInt32 = 0
     var entries: [Entry] = []
+    var roots: [Int32] = []
+    /// Every visited vertex's successors, in visiting order.
+    var edges: [Int32] = []
+    /// Vertices in the order Tarjan's walk closes their components, sinks first.
+    var emitted: [Int32] = []
+    var components: [Component] = []
+    var calls: [Frame] = []
+    var stack: [Int32] = []
+    /// Vertices in plan order.
+    var order: [Int32] = []
 
     /// Starts a plan over a graph of `vertexCount` vertex slots.
     mutating func begin(vertexCount: Int) {
@@ -28,5 +51,12 @@ struct PlanScratch {
             for i in entries.indices { entries[i].seen = 0 }
             epoch = 1
         }
+        roots.removeAll(keepingCapacity: true)
+        edges.removeAll(keepingCapacity: true)
+        emitted.removeAll(keepingCapacity: true)
+        components.removeAll(keepingCapacity: true)
+        calls.removeAll(keepingCapacity: true)
+        stack.removeAll(keepingCapacity: true)
+        order.removeAll(keepingCapacity: true)
     }
 }
