@@ -33,11 +33,11 @@ struct PlanScratch {
     var roots: [Int32] = []
     /// Every visited vertex's successors, in visiting order.
     var edges: [Int32] = []
-    /// Vertices in the order Tarjan's walk closes their components, sinks first.
-    var emitted: [Int32] = []
-    var components: [Component] = []
-    var calls: [Frame] = []
-    var stack: [Int32] = []
+    /// The walk's lists, each bounded by the vertex count (a vertex is visited once).
+    var walk = WalkBuffers(capacity: 0)
+    /// How much of `walk.emitted` and `walk.components` the last walk filled.
+    var emittedCount = 0
+    var componentCount = 0
     /// Vertices in plan order.
     var order: [Int32] = []
 
@@ -51,12 +51,43 @@ struct PlanScratch {
             for i in entries.indices { entries[i].seen = 0 }
             epoch = 1
         }
+        if walk.capacity < vertexCount || !isKnownUniquelyReferenced(&walk) {
+            walk = WalkBuffers(capacity: max(vertexCount, 2 * walk.capacity, 16))
+        }
         roots.removeAll(keepingCapacity: true)
         edges.removeAll(keepingCapacity: true)
-        emitted.removeAll(keepingCapacity: true)
-        components.removeAll(keepingCapacity: true)
-        calls.removeAll(keepingCapacity: true)
-        stack.removeAll(keepingCapacity: true)
         order.removeAll(keepingCapacity: true)
+        emittedCount = 0
+        componentCount = 0
+    }
+}
+
+/// Fixed-size lists for Tarjan's walk, written through pointers so a visit pays no array
+/// growth or uniqueness check. No list can outgrow the vertex count, which `begin` reserves.
+/// `@unchecked Sendable`: only a plan (a `mutating` call on the one graph value that holds it
+/// uniquely, see `PlanScratch.begin`) reads or writes the memory.
+final class WalkBuffers: @unchecked Sendable {
+    let capacity: Int
+    /// Tarjan's stack of vertices whose component is still open.
+    let stack: UnsafeMutablePointer<Int32>
+    /// The explicit call stack.
+    let calls: UnsafeMutablePointer<PlanScratch.Frame>
+    /// Vertices in the order the walk closes their components, sinks first.
+    let emitted: UnsafeMutablePointer<Int32>
+    let components: UnsafeMutablePointer<PlanScratch.Component>
+
+    init(capacity: Int) {
+        self.capacity = capacity
+        stack = .allocate(capacity: max(capacity, 1))
+        calls = .allocate(capacity: max(capacity, 1))
+        emitted = .allocate(capacity: max(capacity, 1))
+        components = .allocate(capacity: max(capacity, 1))
+    }
+
+    deinit {
+        stack.deallocate()
+        calls.deallocate()
+        emitted.deallocate()
+        components.deallocate()
     }
 }

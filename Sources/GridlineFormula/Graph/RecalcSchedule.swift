@@ -51,18 +51,16 @@ extension DependencyGraph {
     }
 
     /// Iterative Tarjan from the scratch's roots: appends each visited vertex's successors to
-    /// `edges` and the strongly connected components, sinks first, to `emitted`.
+    /// `edges` and the strongly connected components, sinks first, to `walk.emitted`.
     private func findComponents(_ scratch: inout PlanScratch) {
         let epoch = scratch.epoch
+        let walk = scratch.walk
+        let stack = walk.stack, calls = walk.calls, emitted = walk.emitted, components = walk.components
+        var stackCount = 0, callCount = 0, emittedCount = 0, componentCount = 0
         // Out of the scratch while the entries are borrowed (moved, so still unshared).
-        var edges = scratch.edges, emitted = scratch.emitted, components = scratch.components
-        var calls = scratch.calls, stack = scratch.stack
+        var edges = scratch.edges
+        scratch.edges = []
         let roots = scratch.roots
-        scratch.edges = []; scratch.emitted = []; scratch.components = []; scratch.calls = []; scratch.stack = []
-        defer {
-            scratch.edges = edges; scratch.emitted = emitted; scratch.components = components
-            scratch.calls = calls; scratch.stack = stack
-        }
         scratch.entries.withUnsafeMutableBufferPointer { entries in
             var counter: Int32 = 0
             for root in roots where entries[Int(root)].seen != epoch {
@@ -77,13 +75,16 @@ extension DependencyGraph {
                             seen: epoch, index: counter, low: counter, edgeStart: start, edgeEnd: Int32(edges.count), slot: 0
                         )
                         counter += 1
-                        stack.append(Int32(v))
-                        calls.append(PlanScratch.Frame(vertex: Int32(v), cursor: start))
+                        stack[stackCount] = Int32(v)
+                        stackCount += 1
+                        calls[callCount] = PlanScratch.Frame(vertex: Int32(v), cursor: start)
+                        callCount += 1
                     }
-                    guard let top = calls.last else { break }
+                    guard callCount > 0 else { break }
+                    let top = calls[callCount - 1]
                     let v = Int(top.vertex)
                     if top.cursor < entries[v].edgeEnd {
-                        calls[calls.count - 1].cursor += 1
+                        calls[callCount - 1].cursor += 1
                         let w = Int(edges[Int(top.cursor)])
                         if entries[w].seen != epoch {
                             pending = w
@@ -92,39 +93,49 @@ extension DependencyGraph {
                         }
                         continue
                     }
-                    calls.removeLast()
+                    callCount -= 1
                     if entries[v].low == entries[v].index {
                         let isCycle: Bool
-                        if stack.last == Int32(v) {
+                        if stack[stackCount - 1] == Int32(v) {
                             // A component of one vertex (the common case): a cycle only if it
                             // names itself.
-                            stack.removeLast()
+                            stackCount -= 1
                             entries[v].index = -1
-                            emitted.append(Int32(v))
+                            emitted[emittedCount] = Int32(v)
+                            emittedCount += 1
                             isCycle = edges[Int(entries[v].edgeStart)..<Int(entries[v].edgeEnd)].contains(Int32(v))
                         } else {
-                            while let w = stack.popLast() {
+                            while stackCount > 0 {
+                                stackCount -= 1
+                                let w = stack[stackCount]
                                 entries[Int(w)].index = -1
-                                emitted.append(w)
+                                emitted[emittedCount] = w
+                                emittedCount += 1
                                 if Int(w) == v { break }
                             }
                             isCycle = true
                         }
-                        components.append(PlanScratch.Component(end: Int32(emitted.count), isCycle: isCycle))
+                        components[componentCount] = PlanScratch.Component(end: Int32(emittedCount), isCycle: isCycle)
+                        componentCount += 1
                     }
-                    if let parent = calls.last {
-                        let p = Int(parent.vertex)
+                    if callCount > 0 {
+                        let p = Int(calls[callCount - 1].vertex)
                         entries[p].low = min(entries[p].low, entries[v].low)
                     }
                 }
             }
         }
+        scratch.edges = edges
+        scratch.emittedCount = emittedCount
+        scratch.componentCount = componentCount
     }
 
     /// Lays the components out sources first, as items with successor positions. Both
     /// arrays are written in place at their final size (no growth, no per-element checks).
     private func arrange(_ scratch: inout PlanScratch, withSuccessors: Bool) -> RecalcSchedule {
-        let emitted = scratch.emitted, components = scratch.components, edges = scratch.edges, roots = scratch.roots
+        let emitted = UnsafeBufferPointer(start: scratch.walk.emitted, count: scratch.emittedCount)
+        let components = UnsafeBufferPointer(start: scratch.walk.components, count: scratch.componentCount)
+        let edges = scratch.edges, roots = scratch.roots
         let count = emitted.count
         var order = scratch.order
         scratch.order = []
