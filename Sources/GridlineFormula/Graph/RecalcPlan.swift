@@ -24,10 +24,10 @@ extension DependencyGraph {
         let schedule = schedule(changed: changed, withSuccessors: false)
         var plan = RecalcPlan(order: [], cycle: [])
         plan.order.reserveCapacity(schedule.count)
-        for i in 0..<schedule.count {
-            switch schedule.kinds[i] {
-            case .formula: plan.order.append(SheetCell(key: schedule.cellKeys[i]))
-            case .cycle: plan.cycle.append(SheetCell(key: schedule.cellKeys[i]))
+        for item in schedule.items {
+            switch item.kind {
+            case .formula: plan.order.append(SheetCell(key: item.cellKey))
+            case .cycle: plan.cycle.append(SheetCell(key: item.cellKey))
             case .range: break
             }
         }

@@ -1,6 +1,7 @@
 /// The affected part of the graph in topological order, built by `DependencyGraph.schedule`:
 /// formula cells, cells on cycles and the range vertices between them, with each item's
-/// successors as positions (when asked for) so a `Recalculation` can stop early.
+/// successors as positions (when asked for) so a `Recalculation` can stop early. Two arrays
+/// whatever the plan's size, so a big plan costs two allocations.
 struct RecalcSchedule {
     enum ItemKind: UInt8 {
         case formula
@@ -9,17 +10,21 @@ struct RecalcSchedule {
         case range
     }
 
-    var cellKeys: [UInt64] = []
-    var kinds: [ItemKind] = []
-    /// Items to recompute whatever happens: changed formulas and direct dependents of
-    /// changed constants.
-    var isRoot: [Bool] = []
-    /// Item i's successors are `successors[successorStart[i]..<successorStart[i + 1]]`;
-    /// both empty when successors were not asked for.
-    var successorStart: [Int32] = []
+    struct Item {
+        var cellKey: UInt64
+        /// The item's successors are `successors[previous item's successorEnd..<successorEnd]`
+        /// (0 when successors were not asked for).
+        var successorEnd: Int32
+        var kind: ItemKind
+        /// To recompute: set for changed formulas and direct dependents of changed constants,
+        /// and by a `Recalculation` for the successors of items that changed.
+        var isDirty: Bool
+    }
+
+    var items: [Item] = []
     var successors: [Int32] = []
 
-    var count: Int { kinds.count }
+    var count: Int { items.count }
 }
 
 extension DependencyGraph {
@@ -31,124 +36,157 @@ extension DependencyGraph {
         self.scratch = PlanScratch()
         defer { self.scratch = scratch }
         scratch.begin(vertexCount: vertices.count)
-        let epoch = scratch.epoch
 
-        var roots: [Int32] = []
         for cell in changed {
             if let id = cellVertices[cell.key], vertices[Int(id)].isFormula {
-                roots.append(id)
+                scratch.roots.append(id)
             } else {
                 // A constant has no precedents, so it cannot be on a cycle: start from what
                 // depends on it.
-                appendSuccessors(of: cell, vertex: cellVertices[cell.key], into: &roots)
+                appendSuccessors(of: cell, vertex: cellVertices[cell.key], into: &scratch.roots)
             }
         }
-        return scratch.entries.withUnsafeMutableBufferPointer { scratch in
-            var edges: [Int32] = []
-            var emitted: [Int32] = []
-            var components: [(end: Int32, isCycle: Bool)] = []
-            findComponents(roots: roots, epoch: epoch, scratch: scratch, edges: &edges, emitted: &emitted, components: &components)
-            return arrange(
-                roots: roots, scratch: scratch, edges: edges, emitted: emitted, components: components,
-                withSuccessors: withSuccessors
-            )
-        }
+        findComponents(&scratch)
+        return arrange(&scratch, withSuccessors: withSuccessors)
     }
 
-    /// Iterative Tarjan from `roots`: appends each visited vertex's successors to `edges`
-    /// and the strongly connected components, sinks first, to `emitted`.
-    private func findComponents(
-        roots: [Int32], epoch: UInt32, scratch: UnsafeMutableBufferPointer<PlanScratch.Entry>,
-        edges: inout [Int32], emitted: inout [Int32], components: inout [(end: Int32, isCycle: Bool)]
-    ) {
-        var calls: [(vertex: Int32, cursor: Int32)] = []
-        var stack: [Int32] = []
-        var counter: Int32 = 0
-        for root in roots where scratch[Int(root)].seen != epoch {
-            var pending = Int(root)
-            while true {
-                if pending >= 0 {
-                    let v = pending
-                    pending = -1
-                    let start = Int32(edges.count)
-                    appendSuccessors(of: SheetCell(key: vertices[v].cellKey), vertex: Int32(v), into: &edges)
-                    scratch[v] = PlanScratch.Entry(
-                        seen: epoch, index: counter, low: counter, edgeStart: start, edgeEnd: Int32(edges.count), slot: 0
-                    )
-                    counter += 1
-                    stack.append(Int32(v))
-                    calls.append((Int32(v), start))
-                }
-                guard let top = calls.last else { break }
-                let v = Int(top.vertex)
-                if top.cursor < scratch[v].edgeEnd {
-                    calls[calls.count - 1].cursor += 1
-                    let w = Int(edges[Int(top.cursor)])
-                    if scratch[w].seen != epoch {
-                        pending = w
-                    } else if scratch[w].index >= 0 {
-                        scratch[v].low = min(scratch[v].low, scratch[w].index)
+    /// Iterative Tarjan from the scratch's roots: appends each visited vertex's successors to
+    /// `edges` and the strongly connected components, sinks first, to `walk.emitted`.
+    private func findComponents(_ scratch: inout PlanScratch) {
+        let epoch = scratch.epoch
+        let walk = scratch.walk
+        let stack = walk.stack, calls = walk.calls, emitted = walk.emitted, components = walk.components
+        var stackCount = 0, callCount = 0, emittedCount = 0, componentCount = 0
+        // Out of the scratch while the entries are borrowed (moved, so still unshared).
+        var edges = scratch.edges
+        scratch.edges = []
+        let roots = scratch.roots
+        scratch.entries.withUnsafeMutableBufferPointer { entries in
+            var counter: Int32 = 0
+            for root in roots where entries[Int(root)].seen != epoch {
+                var pending = Int(root)
+                while true {
+                    if pending >= 0 {
+                        let v = pending
+                        pending = -1
+                        let start = Int32(edges.count)
+                        appendSuccessors(of: SheetCell(key: vertices[v].cellKey), vertex: Int32(v), into: &edges)
+                        entries[v] = PlanScratch.Entry(
+                            seen: epoch, index: counter, low: counter, edgeStart: start, edgeEnd: Int32(edges.count), slot: 0
+                        )
+                        counter += 1
+                        stack[stackCount] = Int32(v)
+                        stackCount += 1
+                        calls[callCount] = PlanScratch.Frame(vertex: Int32(v), cursor: start)
+                        callCount += 1
                     }
-                    continue
-                }
-                calls.removeLast()
-                if scratch[v].low == scratch[v].index {
-                    let start = emitted.count
-                    while let w = stack.popLast() {
-                        scratch[Int(w)].index = -1
-                        emitted.append(w)
-                        if Int(w) == v { break }
+                    guard callCount > 0 else { break }
+                    let top = calls[callCount - 1]
+                    let v = Int(top.vertex)
+                    if top.cursor < entries[v].edgeEnd {
+                        calls[callCount - 1].cursor += 1
+                        let w = Int(edges[Int(top.cursor)])
+                        if entries[w].seen != epoch {
+                            pending = w
+                        } else if entries[w].index >= 0 {
+                            entries[v].low = min(entries[v].low, entries[w].index)
+                        }
+                        continue
                     }
-                    let isCycle = emitted.count - start > 1
-                        || edges[Int(scratch[v].edgeStart)..<Int(scratch[v].edgeEnd)].contains(Int32(v))
-                    components.append((Int32(emitted.count), isCycle))
-                }
-                if let parent = calls.last {
-                    let p = Int(parent.vertex)
-                    scratch[p].low = min(scratch[p].low, scratch[v].low)
+                    callCount -= 1
+                    if entries[v].low == entries[v].index {
+                        let isCycle: Bool
+                        if stack[stackCount - 1] == Int32(v) {
+                            // A component of one vertex (the common case): a cycle only if it
+                            // names itself.
+                            stackCount -= 1
+                            entries[v].index = -1
+                            emitted[emittedCount] = Int32(v)
+                            emittedCount += 1
+                            isCycle = edges[Int(entries[v].edgeStart)..<Int(entries[v].edgeEnd)].contains(Int32(v))
+                        } else {
+                            while stackCount > 0 {
+                                stackCount -= 1
+                                let w = stack[stackCount]
+                                entries[Int(w)].index = -1
+                                emitted[emittedCount] = w
+                                emittedCount += 1
+                                if Int(w) == v { break }
+                            }
+                            isCycle = true
+                        }
+                        components[componentCount] = PlanScratch.Component(end: Int32(emittedCount), isCycle: isCycle)
+                        componentCount += 1
+                    }
+                    if callCount > 0 {
+                        let p = Int(calls[callCount - 1].vertex)
+                        entries[p].low = min(entries[p].low, entries[v].low)
+                    }
                 }
             }
         }
+        scratch.edges = edges
+        scratch.emittedCount = emittedCount
+        scratch.componentCount = componentCount
     }
 
-    /// Lays the components out sources first, as items with successor positions.
-    private func arrange(
-        roots: [Int32], scratch: UnsafeMutableBufferPointer<PlanScratch.Entry>, edges: [Int32], emitted: [Int32],
-        components: [(end: Int32, isCycle: Bool)], withSuccessors: Bool
-    ) -> RecalcSchedule {
+    /// Lays the components out sources first, as items with successor positions. Both
+    /// arrays are written in place at their final size (no growth, no per-element checks).
+    private func arrange(_ scratch: inout PlanScratch, withSuccessors: Bool) -> RecalcSchedule {
+        let emitted = UnsafeBufferPointer(start: scratch.walk.emitted, count: scratch.emittedCount)
+        let components = UnsafeBufferPointer(start: scratch.walk.components, count: scratch.componentCount)
+        let edges = scratch.edges, roots = scratch.roots
+        let count = emitted.count
+        var order = scratch.order
+        scratch.order = []
+        order.append(contentsOf: repeatElement(0, count: count))
+        defer { scratch.order = order }
         var schedule = RecalcSchedule()
-        schedule.cellKeys.reserveCapacity(emitted.count)
-        schedule.kinds.reserveCapacity(emitted.count)
-        var order: [Int32] = []
-        order.reserveCapacity(emitted.count)
-        for c in components.indices.reversed() {
-            let start = c == 0 ? 0 : Int(components[c - 1].end)
-            let end = Int(components[c].end)
-            // Ranges after the cells of their component: a range on a cycle is reached from a
-            // cycle cell, so it must come after it to pass that cell's change on.
-            for pass in 0..<(end - start == 1 ? 1 : 2) {
-                for k in start..<end {
-                    let v = Int(emitted[k])
-                    let isRange = vertices[v].kind == .range
-                    guard end - start == 1 || isRange == (pass == 1) else { continue }
-                    scratch[v].slot = Int32(order.count)
-                    order.append(Int32(v))
-                    schedule.cellKeys.append(vertices[v].cellKey)
-                    schedule.kinds.append(isRange ? .range : components[c].isCycle ? .cycle : .formula)
+        schedule.items = scratch.entries.withUnsafeMutableBufferPointer { entries in
+            order.withUnsafeMutableBufferPointer { order in
+                [RecalcSchedule.Item](unsafeUninitializedCapacity: count) { items, initialized in
+                    var next = 0
+                    for c in components.indices.reversed() {
+                        let start = c == 0 ? 0 : Int(components[c - 1].end)
+                        let end = Int(components[c].end)
+                        // Ranges after the cells of their component: a range on a cycle is
+                        // reached from a cycle cell, so it must come after it to pass that
+                        // cell's change on. A component of one vertex takes one pass.
+                        for pass in 0..<(end - start == 1 ? 1 : 2) {
+                            for k in start..<end {
+                                let v = Int(emitted[k])
+                                let isRange = vertices[v].kind == .range
+                                guard end - start == 1 || isRange == (pass == 1) else { continue }
+                                entries[v].slot = Int32(next)
+                                order[next] = Int32(v)
+                                let kind: RecalcSchedule.ItemKind = isRange ? .range : components[c].isCycle ? .cycle : .formula
+                                (items.baseAddress! + next).initialize(
+                                    to: RecalcSchedule.Item(cellKey: vertices[v].cellKey, successorEnd: 0, kind: kind, isDirty: false))
+                                next += 1
+                            }
+                        }
+                    }
+                    for root in roots { items[Int(entries[Int(root)].slot)].isDirty = true }
+                    initialized = next
                 }
             }
         }
-        schedule.isRoot = [Bool](repeating: false, count: order.count)
-        for root in roots { schedule.isRoot[Int(scratch[Int(root)].slot)] = true }
-        if withSuccessors {
-            schedule.successorStart.reserveCapacity(order.count + 1)
-            schedule.successorStart.append(0)
-            schedule.successors.reserveCapacity(edges.count)
-            for v in order {
-                for e in Int(scratch[Int(v)].edgeStart)..<Int(scratch[Int(v)].edgeEnd) {
-                    schedule.successors.append(scratch[Int(edges[e])].slot)
+        guard withSuccessors else { return schedule }
+        let total = edges.count
+        schedule.successors = scratch.entries.withUnsafeMutableBufferPointer { entries in
+            schedule.items.withUnsafeMutableBufferPointer { items in
+                [Int32](unsafeUninitializedCapacity: total) { successors, initialized in
+                    var next = 0
+                    for i in 0..<count {
+                        let v = Int(order[i])
+                        for e in Int(entries[v].edgeStart)..<Int(entries[v].edgeEnd) {
+                            (successors.baseAddress! + next).initialize(to: entries[Int(edges[e])].slot)
+                            next += 1
+                        }
+                        items[i].successorEnd = Int32(next)
+                    }
+                    initialized = next
                 }
-                schedule.successorStart.append(Int32(schedule.successors.count))
             }
         }
         return schedule
@@ -156,6 +194,7 @@ extension DependencyGraph {
 
     /// The vertices a change of `cell` reaches in one step: formulas naming it and, for a
     /// cell, the range vertices containing it.
+    @inline(__always)
     private func appendSuccessors(of cell: SheetCell, vertex: Int32?, into out: inout [Int32]) {
         if let vertex {
             let v = Int(vertex)

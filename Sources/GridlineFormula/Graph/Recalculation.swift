@@ -20,8 +20,8 @@ public struct Recalculation: Sendable {
         }
     }
 
-    private let schedule: RecalcSchedule
-    private var dirty: [Bool]
+    /// Its items' `isDirty` flags are this recalculation's own state.
+    private var schedule: RecalcSchedule
     private var position = 0
     /// The item `next()` returned last, until its change (or not) is passed on.
     private var current = -1
@@ -29,12 +29,11 @@ public struct Recalculation: Sendable {
 
     init(schedule: RecalcSchedule) {
         self.schedule = schedule
-        dirty = schedule.isRoot
     }
 
     /// Cells on a circular reference among those this recalculation may return.
     public var cycle: [SheetCell] {
-        schedule.kinds.indices.filter { schedule.kinds[$0] == .cycle }.map { SheetCell(key: schedule.cellKeys[$0]) }
+        schedule.items.filter { $0.kind == .cycle }.map { SheetCell(key: $0.cellKey) }
     }
 
     /// The next cell to recompute, or nil when done. The cell returned before it counts as
@@ -44,16 +43,18 @@ public struct Recalculation: Sendable {
             if currentChanged { markSuccessorsDirty(of: current) }
             current = -1
         }
-        while position < schedule.count {
+        let count = schedule.items.count
+        while position < count {
             let item = position
             position += 1
-            switch schedule.kinds[item] {
+            let entry = schedule.items[item]
+            switch entry.kind {
             case .range:
-                if dirty[item] { markSuccessorsDirty(of: item) }
+                if entry.isDirty { markSuccessorsDirty(of: item) }
             case .cycle:
-                return yield(item, isOnCycle: true)
+                return yield(item, key: entry.cellKey, isOnCycle: true)
             case .formula:
-                if dirty[item] { return yield(item, isOnCycle: false) }
+                if entry.isDirty { return yield(item, key: entry.cellKey, isOnCycle: false) }
             }
         }
         return nil
@@ -65,15 +66,19 @@ public struct Recalculation: Sendable {
         currentChanged = false
     }
 
-    private mutating func yield(_ item: Int, isOnCycle: Bool) -> Step {
+    @inline(__always)
+    private mutating func yield(_ item: Int, key: UInt64, isOnCycle: Bool) -> Step {
         current = item
         currentChanged = true
-        return Step(cell: SheetCell(key: schedule.cellKeys[item]), isOnCycle: isOnCycle)
+        return Step(cell: SheetCell(key: key), isOnCycle: isOnCycle)
     }
 
+    @inline(__always)
     private mutating func markSuccessorsDirty(of item: Int) {
-        for s in Int(schedule.successorStart[item])..<Int(schedule.successorStart[item + 1]) {
-            dirty[Int(schedule.successors[s])] = true
+        let start = item == 0 ? 0 : Int(schedule.items[item - 1].successorEnd)
+        let end = Int(schedule.items[item].successorEnd)
+        for s in start..<end {
+            schedule.items[Int(schedule.successors[s])].isDirty = true
         }
     }
 }

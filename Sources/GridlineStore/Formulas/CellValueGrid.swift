@@ -124,7 +124,8 @@ struct CellValueGrid {
 }
 
 /// `CellValueGrid`'s last block found. Blocks never move or go away, so it never goes stale.
+/// Unchecked exclusivity: each access is a single load or store, never held across a call.
 private final class RecentBlock {
-    var key = UInt64.max
-    var base = 0
+    @exclusivity(unchecked) var key = UInt64.max
+    @exclusivity(unchecked) var base = 0
 }
