@@ -29,7 +29,7 @@ public enum Launcher {
                 gridline \(Server.version) listening on \(origin)
                 development secret: \(settings.dataDirectory)/\(Secrets.devSecretFileName)\(generated ? " (created)" : "")
                 admin token (24 h): \(token)
-                demo page: \(origin)/?token=\(token)
+                table editor: \(origin)/?token=\(token)
 
                 """.utf8))
         }

@@ -49,7 +49,7 @@ final class CommandLineEndToEndTests: XCTestCase {
         let dir = temporaryDirectory()
         let first = try ServerProcess(dataDirectory: dir, useSecret: false)
         let deadline = Date().addingTimeInterval(5)
-        while !first.standardOutput.contains("demo page:"), Date() < deadline { usleep(20_000) }
+        while !first.standardOutput.contains("table editor:"), Date() < deadline { usleep(20_000) }
         let printed = first.standardOutput
         XCTAssertTrue(printed.contains("admin token"))
         let token = try XCTUnwrap(printed.split(separator: "\n").first { $0.hasPrefix("admin token") }?.split(separator: " ").last)
