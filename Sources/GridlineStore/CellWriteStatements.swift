@@ -13,6 +13,9 @@ final class CellWriteStatements: StatementSet {
     private let updateCell: Statement
     /// By row count: 64, 32, 16, 8, 4, 2, 1.
     private var historyInserts: [Int: Statement] = [:]
+    /// The text of the rows being bound: SQLite reads it in place while the statement runs,
+    /// and every run binds all its parameters again first.
+    private var arena = TextArena()
 
     init(database: Database) throws(SQLiteError) {
         self.database = database
@@ -53,24 +56,36 @@ final class CellWriteStatements: StatementSet {
 
     /// Updates each recalculated dependent's value, error, version and author in place; a
     /// row that is missing after all is inserted whole.
-    func update(_ cells: some Collection<AppliedCell>, sheetId: String) throws(SQLiteError) {
+    func update(_ cells: some Collection<AppliedCell>, sheetId: String) throws {
         guard !cells.isEmpty else { return }
         try updateCell.bind(sheetId, at: 6)
+        arena.removeAll()
         for cell in cells {
-            try updateCell.bind(cell.valueJSON, at: 1)
-            try updateCell.bind(cell.error, at: 2)
-            try updateCell.bind(cell.version, at: 3)
-            try updateCell.bind(cell.updatedBy, at: 4)
-            try updateCell.bind(cell.updatedAt, at: 5)
-            try updateCell.bind(cell.cellId, at: 7)
-            if try updateCell.execute() == 0 {
-                try upsert(CollectionOfOne(cell), sheetId: sheetId)
+            arena.append(cell.valueJSON)
+            arena.append(cell.error)
+            arena.append(cell.cellId)
+            arena.append(cell.updatedBy)
+        }
+        var missing: [AppliedCell] = []
+        try arena.bytes.withUnsafeBufferPointer { buffer in
+            let base = buffer.baseAddress!
+            var span = 0
+            for cell in cells {
+                try updateCell.bind(span: arena.spans[span], base: base, at: 1)
+                try updateCell.bind(span: arena.spans[span + 1], base: base, at: 2)
+                try updateCell.bind(cell.version, at: 3)
+                try updateCell.bind(span: arena.spans[span + 3], base: base, at: 4)
+                try updateCell.bind(cell.updatedAt, at: 5)
+                try updateCell.bind(span: arena.spans[span + 2], base: base, at: 7)
+                if try updateCell.execute() == 0 { missing.append(cell) }
+                span += 4
             }
         }
+        try upsert(missing, sheetId: sheetId)
     }
 
     /// One history row per cell, `username` beside each cell's author and time.
-    func insertHistory(_ cells: some Collection<AppliedCell>, sheetId: String, username: String) throws(SQLiteError) {
+    func insertHistory(_ cells: some Collection<AppliedCell>, sheetId: String, username: String) throws {
         var rest = cells[...]
         var block = Self.historyBlockRows
         while !rest.isEmpty {
@@ -78,19 +93,33 @@ final class CellWriteStatements: StatementSet {
             let statement = try historyInsert(rows: block)
             try statement.bind(sheetId, at: 1)
             try statement.bind(username, at: 2)
-            var parameter: Int32 = 3
-            for cell in rest.prefix(block) {
-                try statement.bind(cell.seq, at: parameter)
-                try statement.bind(cell.cellId, at: parameter + 1)
-                try statement.bind(cell.valueJSON, at: parameter + 2)
-                try statement.bind(cell.formula, at: parameter + 3)
-                try statement.bind(cell.version, at: parameter + 4)
-                try statement.bind(cell.updatedBy, at: parameter + 5)
-                try statement.bind(cell.updatedAt, at: parameter + 6)
-                try statement.bind(cell.error, at: parameter + 7)
-                parameter += Self.historyParametersPerRow
+            let rows = rest.prefix(block)
+            arena.removeAll()
+            for cell in rows {
+                arena.append(cell.cellId)
+                arena.append(cell.valueJSON)
+                arena.append(cell.formula)
+                arena.append(cell.error)
+                arena.append(cell.updatedBy)
             }
-            try statement.execute()
+            try arena.bytes.withUnsafeBufferPointer { buffer in
+                let base = buffer.baseAddress!
+                var parameter: Int32 = 3
+                var span = 0
+                for cell in rows {
+                    try statement.bind(cell.seq, at: parameter)
+                    try statement.bind(span: arena.spans[span], base: base, at: parameter + 1)
+                    try statement.bind(span: arena.spans[span + 1], base: base, at: parameter + 2)
+                    try statement.bind(span: arena.spans[span + 2], base: base, at: parameter + 3)
+                    try statement.bind(cell.version, at: parameter + 4)
+                    try statement.bind(span: arena.spans[span + 4], base: base, at: parameter + 5)
+                    try statement.bind(cell.updatedAt, at: parameter + 6)
+                    try statement.bind(span: arena.spans[span + 3], base: base, at: parameter + 7)
+                    parameter += Self.historyParametersPerRow
+                    span += 5
+                }
+                try statement.execute()
+            }
             rest = rest.dropFirst(block)
         }
     }

@@ -60,3 +60,32 @@ final class CellWriteStatementsTests: XCTestCase {
         XCTAssertTrue(first === (try db.statements(CellWriteStatements.self)))
     }
 }
+
+/// Text bound in place keeps empty strings, NULLs and non-ASCII apart.
+final class TextArenaTests: XCTestCase {
+    func testSpansKeepEmptyNilAndMultibyteTextApart() throws {
+        var arena = TextArena()
+        arena.append("é€")
+        arena.append(nil)
+        arena.append("")
+        arena.append("ok")
+        XCTAssertEqual(arena.spans.map(\.count), [5, -1, 0, 2])
+        let db = try makeMigratedDatabase(self)
+        let statement = try db.prepare("SELECT ?1, ?2 IS NULL, ?3 IS NULL, length(?3), ?4")
+        try arena.bytes.withUnsafeBufferPointer { buffer in
+            for (index, span) in arena.spans.enumerated() {
+                try statement.bind(span: span, base: buffer.baseAddress!, at: Int32(index + 1))
+            }
+            XCTAssertTrue(try statement.step())
+            XCTAssertEqual(statement.string(0), "é€")
+            XCTAssertEqual(statement.int(1), 1)
+            XCTAssertEqual(statement.int(2), 0)
+            XCTAssertEqual(statement.int(3), 0)
+            XCTAssertEqual(statement.string(4), "ok")
+            statement.reset()
+        }
+        arena.removeAll()
+        XCTAssertTrue(arena.spans.isEmpty)
+        XCTAssertEqual(arena.bytes.count, 1)
+    }
+}
