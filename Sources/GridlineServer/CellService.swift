@@ -147,9 +147,8 @@ final class CellService: @unchecked Sendable {  // loop thread only; store callb
         case .success(.applied(let cells, let recalculated)):
             server.stats.cellUpdatesApplied += UInt64(cells.count)
             let frame = OutgoingMessage("cells_updated", [
-                ("sheet_id", .string(sheet.id)), ("cells", .array(cells.map(Self.appliedCellJSON))),
-                ("user_id", .string(user.id)), ("username", .string(user.username)),
-            ], requestID: requestID)
+                ("sheet_id", .string(sheet.id)), ("user_id", .string(user.id)), ("username", .string(user.username)),
+            ], then: "cells", writeValue: { AppliedCellsJSON.append(cells, to: &$0) }, requestID: requestID)
             broadcastCellEvent(frame, sheet: sheet, alsoTo: session)
             if let last = cells.last {
                 broadcastRecalculated(recalculated, causeSeq: last.seq, sheet: sheet, user: user, alsoTo: session)
@@ -192,10 +191,9 @@ final class CellService: @unchecked Sendable {  // loop thread only; store callb
         guard !cells.isEmpty else { return }
         server.stats.cellsRecalculated += UInt64(cells.count)
         let frame = OutgoingMessage("cells_updated", [
-            ("sheet_id", .string(sheet.id)), ("cells", .array(cells.map(Self.appliedCellJSON))),
-            ("recalculated", true), ("cause_seq", JSONValue(causeSeq)),
+            ("sheet_id", .string(sheet.id)), ("recalculated", true), ("cause_seq", JSONValue(causeSeq)),
             ("user_id", .string(user.id)), ("username", .string(user.username)),
-        ])
+        ], then: "cells", writeValue: { AppliedCellsJSON.append(cells, to: &$0) })
         broadcastCellEvent(frame, sheet: sheet, alsoTo: writer)
     }
 

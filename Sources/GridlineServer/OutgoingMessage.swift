@@ -51,6 +51,35 @@ final class OutgoingMessage {
         self.init(type: type, json: object.serialized(), requestID: requestID)
     }
 
+    /// The same message with one more member, `key`, whose value `writeValue` appends as JSON
+    /// text (a large array written straight into bytes), after `fields`.
+    convenience init(
+        _ type: String, _ fields: [(String, JSONValue)], then key: String, writeValue: (inout [UInt8]) -> Void,
+        requestID: String? = nil
+    ) {
+        var json: [UInt8] = []
+        JSONWriter.appendLiteral("{\"type\":", to: &json)
+        JSONWriter.appendString(type, to: &json)
+        for (name, value) in fields {
+            json.append(UInt8(ascii: ","))
+            JSONWriter.appendString(name, to: &json)
+            json.append(UInt8(ascii: ":"))
+            value.serialize(into: &json)
+        }
+        json.append(UInt8(ascii: ","))
+        JSONWriter.appendString(key, to: &json)
+        json.append(UInt8(ascii: ":"))
+        writeValue(&json)
+        if let requestID {
+            JSONWriter.appendLiteral(",\"request_id\":", to: &json)
+            JSONWriter.appendString(requestID, to: &json)
+        }
+        JSONWriter.appendLiteral(",\"timestamp\":", to: &json)
+        JSONWriter.appendString(Timestamp.iso8601Now(), to: &json)
+        json.append(UInt8(ascii: "}"))
+        self.init(type: type, json: json, requestID: requestID)
+    }
+
     static func error(_ error: MessageError, requestID: String?) -> OutgoingMessage {
         var fields: [(String, JSONValue)] = [
             ("code", .string(error.code.rawValue)), ("error", .string(error.text)),

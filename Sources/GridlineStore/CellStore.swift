@@ -75,35 +75,4 @@ public enum CellStore {
         }
         return seq
     }
-
-    /// Writes one cell's new state and its history row.
-    static func store(
-        _ db: Database, sheetId: String, cellId: String, valueJSON: String, error: String?, formula: String?,
-        version: Int64, seq: Int64, userId: String, username: String, now: Int64
-    ) throws -> AppliedCell {
-        try db.run(
-            """
-            INSERT INTO cells (sheet_id, cell_id, value, formula, version, updated_by, updated_at, error)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (sheet_id, cell_id) DO UPDATE SET
-                value = excluded.value, formula = excluded.formula, version = excluded.version,
-                updated_by = excluded.updated_by, updated_at = excluded.updated_at, error = excluded.error
-            """,
-            [
-                .text(sheetId), .text(cellId), .text(valueJSON), .text(formula), .integer(version), .text(userId),
-                .integer(now), .text(error),
-            ])
-        try db.run(
-            """
-            INSERT INTO cell_history (sheet_id, seq, cell_id, value, formula, version, user_id, username, applied_at, error)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """,
-            [
-                .text(sheetId), .integer(seq), .text(cellId), .text(valueJSON), .text(formula), .integer(version),
-                .text(userId), .text(username), .integer(now), .text(error),
-            ])
-        return AppliedCell(
-            cellId: cellId, valueJSON: valueJSON, formula: formula, version: version, seq: seq, updatedBy: userId,
-            updatedAt: now, error: error)
-    }
 }

@@ -32,6 +32,8 @@ public final class Database {
     private(set) var handle: OpaquePointer?
     public let path: String
     private var cache: [String: Statement] = [:]
+    /// Statement sets prepared once and held by a store component (see `statements(_:)`).
+    private var statementSets: [ObjectIdentifier: AnyObject] = [:]
 
     public init(path: String, flags: OpenFlags = .readWriteCreate) throws(SQLiteError) {
         var db: OpaquePointer?
@@ -51,6 +53,7 @@ public final class Database {
     /// Finalizes cached statements and closes. Safe to call twice.
     public func close() {
         cache.removeAll()
+        statementSets.removeAll()
         if let handle {
             // close_v2 defers the real close until any statement still held elsewhere is
             // finalized, instead of failing with SQLITE_BUSY.
@@ -89,6 +92,16 @@ public final class Database {
         let statement = try Statement(database: self, sql: sql, persistent: true)
         cache[sql] = statement
         return statement
+    }
+
+    /// The connection's `S`, prepared on first use and kept until `close()`: for hot paths
+    /// that run the same statements per row, where a lookup by SQL text (hashing it) and a
+    /// `[SQLValue]` per call cost more than the row itself.
+    func statements<S: StatementSet>(_ type: S.Type) throws(SQLiteError) -> S {
+        if let set = statementSets[ObjectIdentifier(type)] { return unsafeDowncast(set, to: S.self) }
+        let set = try S(database: self)
+        statementSets[ObjectIdentifier(type)] = set
+        return set
     }
 
     /// Runs a statement that returns no rows; returns the number of rows it changed.

@@ -96,6 +96,33 @@ public final class Statement {
         sqlite3_clear_bindings(handle)
     }
 
+    /// Makes the statement ready to run again keeping its bindings: for a statement held by
+    /// its user (a `StatementSet`) that binds every parameter before each run.
+    public func rewind() {
+        sqlite3_reset(handle)
+    }
+
+    /// Runs a statement that returns no rows, then rewinds it; returns the rows it changed.
+    @discardableResult
+    public func execute() throws(SQLiteError) -> Int {
+        defer { sqlite3_reset(handle) }
+        while try step() {}
+        return Int(sqlite3_changes64(database.handle))
+    }
+
+    /// Binds `count` bytes at `bytes` as text without SQLite copying them: it reads them when
+    /// the statement runs, so they must stay valid and unchanged until then, and the caller
+    /// must bind the parameter again before any later run (the pointer is kept).
+    func bindTextNoCopy(_ bytes: UnsafePointer<UInt8>, count: Int, at index: Int32) throws(SQLiteError) {
+        let text = UnsafeRawPointer(bytes).assumingMemoryBound(to: CChar.self)
+        try check(sqlite3_bind_text(handle, index, text, Int32(count), nil))
+    }
+
+    /// Binds text, or NULL for nil.
+    public func bind(_ value: String?, at index: Int32) throws(SQLiteError) {
+        if let value { try bind(value, at: index) } else { try bindNull(at: index) }
+    }
+
     // MARK: Columns
 
     public var columnCount: Int32 { sqlite3_column_count(handle) }

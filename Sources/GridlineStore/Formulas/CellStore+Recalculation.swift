@@ -60,10 +60,9 @@ extension CellStore {
             sheet.setVersion(version, at: step.cell)
             nextSeq += 1
             let stored = StoredValue.stored(value)
-            recalculated.append(try store(
-                db, sheetId: sheetId, cellId: step.cell.a1, valueJSON: stored.json, error: stored.error,
-                formula: slot.text, version: version, seq: nextSeq, userId: userId, username: username,
-                now: now))
+            recalculated.append(AppliedCell(
+                cellId: step.cell.a1, valueJSON: stored.json, formula: slot.text, version: version, seq: nextSeq,
+                updatedBy: userId, updatedAt: now, error: stored.error))
         }
         var applied: [AppliedCell] = []
         applied.reserveCapacity(writes.count)
@@ -74,11 +73,15 @@ extension CellStore {
                 let value = computed[cells[index].key] ?? sheet.evaluate(formula, at: cells[index])
                 (valueJSON, error) = StoredValue.stored(value)
             }
-            applied.append(try store(
-                db, sheetId: sheetId, cellId: write.cellId, valueJSON: valueJSON, error: error, formula: write.formula,
-                version: currentVersions[index] + 1, seq: seq + Int64(index) + 1, userId: userId, username: username,
-                now: now))
+            applied.append(AppliedCell(
+                cellId: write.cellId, valueJSON: valueJSON, formula: write.formula, version: currentVersions[index] + 1,
+                seq: seq + Int64(index) + 1, updatedBy: userId, updatedAt: now, error: error))
         }
+        let statements = try db.statements(CellWriteStatements.self)
+        try statements.upsert(applied, sheetId: sheetId)
+        try statements.update(recalculated, sheetId: sheetId)
+        try statements.insertHistory(applied, sheetId: sheetId, username: username)
+        try statements.insertHistory(recalculated, sheetId: sheetId, username: username)
         try db.run("UPDATE sheets SET seq = ? WHERE id = ?", [.integer(nextSeq), .text(sheetId)])
         sheet.seq = nextSeq
         return WriteResult(applied: applied, recalculated: recalculated)
