@@ -27,7 +27,7 @@ final class ClientPool {
     var shuttingDown = false
 
     private let tokenFor: (Int) -> String
-    private let epollFD: Int32
+    private let epoll: BenchEpoll
     private var nextToLaunch = 0
     private var launchLimit = 0
     private var inFlight = 0
@@ -35,29 +35,17 @@ final class ClientPool {
     /// Sockets not yet closed (pending, open or closing).
     private(set) var liveCount = 0
     private var flushList: [BenchClient] = []
-    private let scratch: UnsafeMutableRawBufferPointer
-    private let maxEvents = 1024
-    private let events: UnsafeMutablePointer<UInt32>
-    private let datas: UnsafeMutablePointer<UInt64>
     private var lastExpiryScan: UInt64 = 0
 
     init(count: Int, settings: Settings, tokenFor: @escaping (Int) -> String) throws(BenchFailure) {
         self.settings = settings
         self.tokenFor = tokenFor
         clients = (0..<count).map { BenchClient(index: $0) }
-        epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
-        guard epollFD >= 0 else { throw BenchFailure("epoll_create1: \(String(cString: strerror(errno)))") }
-        scratch = .allocate(byteCount: 256 * 1024, alignment: 16)
-        events = .allocate(capacity: maxEvents)
-        datas = .allocate(capacity: maxEvents)
+        epoll = try BenchEpoll()
     }
 
     deinit {
         for client in clients where client.fd >= 0 { close(client.fd) }
-        close(epollFD)
-        scratch.deallocate()
-        events.deallocate()
-        datas.deallocate()
     }
 
     /// Connections launched or finished so far; the connect phase is over when this is `count`.
@@ -142,7 +130,7 @@ final class ClientPool {
         liveCount += 1
         client.launchedAt = now
         client.state = .connecting
-        switch BenchConnect.start(settings.address, epollFD: epollFD, token: UInt64(client.index)) {
+        switch BenchConnect.start(settings.address, epollFD: epoll.fd, token: UInt64(client.index)) {
         case .connected(let fd):
             client.fd = fd
             sendHandshake(client)
@@ -186,11 +174,11 @@ final class ClientPool {
     // MARK: - Events
 
     private func poll(timeoutMs: Int32) {
-        let count = cgl_epoll_wait(epollFD, events, datas, Int32(maxEvents), timeoutMs)
+        let count = epoll.wait(timeoutMs: timeoutMs)
         let now = BenchClock.now()
         if count > 0 {
             for slot in 0..<Int(count) {
-                handle(clients[Int(datas[slot])], events: events[slot], now: now)
+                handle(clients[Int(epoll.datas[slot])], events: epoll.events[slot], now: now)
             }
         }
         expireStale(now: now)
@@ -218,7 +206,7 @@ final class ClientPool {
     private func read(_ client: BenchClient, events: UInt32, now: UInt64) {
         let hangup = events & (EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0
         while client.state != .closed {
-            let got = recv(client.fd, scratch.baseAddress, scratch.count, 0)
+            let got = recv(client.fd, epoll.scratch.baseAddress, epoll.scratch.count, 0)
             if got == 0 { return peerClosed(client) }
             if got < 0 {
                 if errno == EAGAIN || errno == EWOULDBLOCK { return }
@@ -226,7 +214,7 @@ final class ClientPool {
                 return client.state == .closing ? finish(client) : fail(client, "read")
             }
             stats.bytesReceived += got
-            let bytes = UnsafeRawBufferPointer(rebasing: scratch[0..<got])
+            let bytes = UnsafeRawBufferPointer(rebasing: epoll.scratch[0..<got])
             if client.state == .handshaking {
                 readHandshake(client, bytes, now: now)
             } else {
@@ -234,7 +222,7 @@ final class ClientPool {
             }
             // A short read drained the socket; the next edge reports new data. After a hangup
             // keep reading to the EOF so the close is seen now.
-            if got < scratch.count, !hangup { return }
+            if got < epoll.scratch.count, !hangup { return }
         }
     }
 

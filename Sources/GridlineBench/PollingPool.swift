@@ -37,13 +37,9 @@ final class PollingPool {
 
     private let tokenFor: (Int) -> String
     private let firstPackets: (Int) -> [[UInt8]]
-    private let epollFD: Int32
+    private let epoll: BenchEpoll
     private var nextToLaunch = 0
     private var inFlight = 0
-    private let scratch: UnsafeMutableRawBufferPointer
-    private let maxEvents = 1024
-    private let events: UnsafeMutablePointer<UInt32>
-    private let datas: UnsafeMutablePointer<UInt64>
     private var lastExpiryScan: UInt64 = 0
 
     static let path = "/socket.io/?EIO=4&transport=polling"
@@ -55,19 +51,11 @@ final class PollingPool {
         self.tokenFor = tokenFor
         self.firstPackets = firstPackets
         clients = (0..<count).map { PollingClient(index: $0) }
-        epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
-        guard epollFD >= 0 else { throw BenchFailure("epoll_create1: \(String(cString: strerror(errno)))") }
-        scratch = .allocate(byteCount: 256 * 1024, alignment: 16)
-        events = .allocate(capacity: maxEvents)
-        datas = .allocate(capacity: maxEvents)
+        epoll = try BenchEpoll()
     }
 
     deinit {
         for client in clients where client.fd >= 0 { close(client.fd) }
-        close(epollFD)
-        scratch.deallocate()
-        events.deallocate()
-        datas.deallocate()
     }
 
     /// Sessions that have opened and been CONNECTed, or given up: the connect phase is over at `count`.
@@ -117,7 +105,7 @@ final class PollingPool {
         inFlight += 1
         client.launchedAt = now
         client.phase = .connecting
-        switch BenchConnect.start(settings.address, epollFD: epollFD, token: UInt64(client.index)) {
+        switch BenchConnect.start(settings.address, epollFD: epoll.fd, token: UInt64(client.index)) {
         case .connected(let fd):
             client.fd = fd
             handshake(client, now: now)
@@ -236,10 +224,10 @@ final class PollingPool {
     // MARK: - Events
 
     private func poll(timeoutMs: Int32) {
-        let count = cgl_epoll_wait(epollFD, events, datas, Int32(maxEvents), timeoutMs)
+        let count = epoll.wait(timeoutMs: timeoutMs)
         let now = BenchClock.now()
         if count > 0 {
-            for slot in 0..<Int(count) { handle(clients[Int(datas[slot])], events: events[slot], now: now) }
+            for slot in 0..<Int(count) { handle(clients[Int(epoll.datas[slot])], events: epoll.events[slot], now: now) }
         }
         expireStale(now: now)
         launchConnects(now: now)
@@ -265,7 +253,7 @@ final class PollingPool {
 
     private func read(_ client: PollingClient, now: UInt64) {
         while client.isLive {
-            let got = recv(client.fd, scratch.baseAddress, scratch.count, 0)
+            let got = recv(client.fd, epoll.scratch.baseAddress, epoll.scratch.count, 0)
             if got == 0 { return lose(client, "eof") }
             if got < 0 {
                 if errno == EAGAIN || errno == EWOULDBLOCK { return }
@@ -273,7 +261,7 @@ final class PollingPool {
                 return lose(client, "read")
             }
             stats.bytesReceived += got
-            client.inbox.append(contentsOf: UnsafeRawBufferPointer(rebasing: scratch[0..<got]))
+            client.inbox.append(contentsOf: UnsafeRawBufferPointer(rebasing: epoll.scratch[0..<got]))
             // One request at a time, so a complete response is all there is.
             if let parsed = AdminHTTP.parse(client.inbox), parsed.complete {
                 client.inbox.removeAll(keepingCapacity: client.inbox.capacity <= 64 * 1024)
