@@ -30,6 +30,24 @@ final class CellValueGridTests: XCTestCase {
         XCTAssertEqual(grid.count, 3, "overwriting a value does not count it twice")
     }
 
+    func testAWholeColumnWalkGoesColumnByColumnInRowOrderWhateverTheWritingOrder() {
+        var grid = CellValueGrid()
+        // Written bottom-up and interleaved, so the blocks' map holds them in no useful order.
+        var written: [SheetCell] = []
+        for row in stride(from: 5_000, through: 1, by: -37) {
+            for column: Int32 in [3, 1, 2] {
+                let at = SheetCell(column: column, row: Int32(row))
+                grid.setValue(.number(Double(row)), at: at)
+                written.append(at)
+            }
+        }
+        var visited: [SheetCell] = []
+        grid.forEachValue(in: SheetRect(top: 1, left: 1, bottom: SheetLimits.maxRow, right: 3)) { cell, _ in
+            visited.append(cell)
+        }
+        XCTAssertEqual(visited, written.sorted { ($0.column, $0.row) < ($1.column, $1.row) })
+    }
+
     func testRangeWalksVisitExactlyTheNonEmptyCellsInsideBothWays() {
         var grid = CellValueGrid()
         var reference = FormulaDictionarySource()

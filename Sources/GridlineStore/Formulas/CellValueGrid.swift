@@ -99,11 +99,21 @@ struct CellValueGrid {
                 }
             }
         } else {
+            // The rect spans more blocks than exist (`A:A`): walk the stored ones, sorted, so a
+            // sum adds in the same order (column by column, rows ascending) in every process —
+            // a dictionary's order changes with its per-process hash seed.
+            var inRect: [(key: UInt64, base: Int)] = []
             for (key, base) in blockBase {
                 let column = Int32(bitPattern: UInt32(truncatingIfNeeded: key >> 32))
                 let firstRow = Int32(bitPattern: UInt32(truncatingIfNeeded: key) << UInt32(Self.shift))
                 guard column >= rect.left, column <= rect.right,
                       firstRow + Self.rowsPerBlock - 1 >= rect.top, firstRow <= rect.bottom else { continue }
+                inRect.append((key, base))
+            }
+            inRect.sort { $0.key < $1.key }
+            for (key, base) in inRect {
+                let column = Int32(bitPattern: UInt32(truncatingIfNeeded: key >> 32))
+                let firstRow = Int32(bitPattern: UInt32(truncatingIfNeeded: key) << UInt32(Self.shift))
                 visit(base: base, column: column, firstRow: firstRow, rect: rect, body)
             }
         }
