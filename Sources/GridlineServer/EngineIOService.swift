@@ -123,26 +123,10 @@ final class EngineIOService {
     }
 
     /// Completes an RFC 6455 handshake on `/socket.io/`; nil after writing the refusal.
+    /// Engine.IO runs its own heartbeat with `2`/`3` packets, so the channel sends no pings.
     private func acceptWebSocket(_ http: HTTPSession, request: RESTRequest) -> WebSocketChannel? {
-        let head = request.head
-        let headerList = head.headers.fields.map { (name: $0.name, value: $0.value) }
-        switch WebSocketHandshake.validate(method: head.method, versionMinor: head.versionMinor, headers: headerList) {
-        case .failure(let error):
-            server.stats.handshakesRefused += 1
-            let extra: [(String, String)] = error.status == 426 ? [("Sec-WebSocket-Version", "13")] : []
-            http.fail(status: error.status, code: "INVALID_MESSAGE", text: error.reason, headers: extra)
-            return nil
-        case .success(let handshake):
-            let connection = http.connection
-            server.httpSessions[connection.id] = nil
-            connection.write(WebSocketHandshake.responseHead(accept: WebSocketHandshake.acceptValue(forKey: handshake.key),
-                                                             subprotocol: nil))
-            // Engine.IO runs its own heartbeat with `2`/`3` packets.
-            let channel = WebSocketChannel(connection: connection, loop: loop, maxMessageBytes: settings.maxMessageBytes,
-                                           heartbeat: nil)
-            connection.delegate = channel
-            return channel
-        }
+        guard let handshake = server.validateWebSocketHandshake(http, request: request) else { return nil }
+        return server.switchToWebSocket(http, handshake: handshake, subprotocol: nil, heartbeat: nil)
     }
 
     /// The protocol's error answer: `{"code","message"}` with 400 (403 for Forbidden).

@@ -107,7 +107,8 @@ final class OutgoingMessage {
         case .socketIOFrame:
             if let socketIOFrame { return socketIOFrame }
             var bytes: [UInt8] = []
-            FrameEncoder.encode(opcode: .text, payload: socketIOEvent(), into: &bytes)
+            // The packet is encoded once, whichever Socket.IO transports the recipients use.
+            FrameEncoder.encode(opcode: .text, payload: Array(encoded(.socketIOPacket).bytes), into: &bytes)
             let chunk = ByteChunk(bytes)
             socketIOFrame = chunk
             return chunk

@@ -219,22 +219,9 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
     /// Validates the handshake, admits the client and switches the connection to WebSocket.
     /// Returns true when upgraded; otherwise an HTTP refusal was written.
     func upgrade(_ http: HTTPSession, request: RESTRequest) -> Bool {
-        let head = request.head
-        let headerList = head.headers.fields.map { (name: $0.name, value: $0.value) }
-        let handshake: HandshakeRequest
-        switch WebSocketHandshake.validate(method: head.method, versionMinor: head.versionMinor, headers: headerList) {
-        case .success(let valid):
-            handshake = valid
-        case .failure(let error):
-            stats.handshakesRefused += 1
-            log(.info, "handshake_refused", connection: http.connection.id,
-                [("peer", .string(request.peer)), ("reason", .string(error.reason))])
-            let extra: [(String, String)] = error.status == 426 ? [("Sec-WebSocket-Version", "13")] : []
-            http.fail(status: error.status, code: "INVALID_MESSAGE", text: error.reason, headers: extra)
-            return false
-        }
+        guard let handshake = validateWebSocketHandshake(http, request: request) else { return false }
         let admitted: Admitted
-        switch admission.admit(head: head, handshake: handshake, peer: request.peer) {
+        switch admission.admit(head: request.head, handshake: handshake, peer: request.peer) {
         case .success(let value):
             admitted = value
         case .failure(let refusal):
@@ -244,19 +231,46 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
             http.fail(status: refusal.status, code: refusal.code.rawValue, text: refusal.text)
             return false
         }
-        let connection = http.connection
-        httpSessions[connection.id] = nil
-        connection.write(WebSocketHandshake.responseHead(
-            accept: WebSocketHandshake.acceptValue(forKey: handshake.key), subprotocol: admitted.subprotocol))
-        let channel = WebSocketChannel(connection: connection, loop: loop, maxMessageBytes: settings.maxMessageBytes,
-                                       heartbeat: (settings.pingInterval, settings.pingTimeout))
-        let session = ClientSession(id: connection.id, user: admitted.user, peer: request.peer, server: self)
+        let channel = switchToWebSocket(http, handshake: handshake, subprotocol: admitted.subprotocol,
+                                        heartbeat: (settings.pingInterval, settings.pingTimeout))
+        let session = ClientSession(id: channel.connection.id, user: admitted.user, peer: request.peer, server: self)
         let transport = RawWebSocketTransport(channel: channel, session: session)
         channel.handler = transport
         session.attach(transport)
-        connection.delegate = channel
         open(session)
         return true
+    }
+
+    /// Checks an upgrade request against RFC 6455 §4.2.1; on failure writes the refusal (426
+    /// with the supported version, or 400) and returns nil. Both WebSocket endpoints use it.
+    func validateWebSocketHandshake(_ http: HTTPSession, request: RESTRequest) -> HandshakeRequest? {
+        let head = request.head
+        let headerList = head.headers.fields.map { (name: $0.name, value: $0.value) }
+        switch WebSocketHandshake.validate(method: head.method, versionMinor: head.versionMinor, headers: headerList) {
+        case .success(let valid):
+            return valid
+        case .failure(let error):
+            stats.handshakesRefused += 1
+            log(.info, "handshake_refused", connection: http.connection.id,
+                [("peer", .string(request.peer)), ("reason", .string(error.reason))])
+            let extra: [(String, String)] = error.status == 426 ? [("Sec-WebSocket-Version", "13")] : []
+            http.fail(status: error.status, code: "INVALID_MESSAGE", text: error.reason, headers: extra)
+            return nil
+        }
+    }
+
+    /// Answers 101 and hands the connection from HTTP to a WebSocket channel; the caller sets
+    /// its handler. `heartbeat` nil leaves pings to the protocol above (Engine.IO).
+    func switchToWebSocket(_ http: HTTPSession, handshake: HandshakeRequest, subprotocol: String?,
+                           heartbeat: (interval: Double, timeout: Double)?) -> WebSocketChannel {
+        let connection = http.connection
+        httpSessions[connection.id] = nil
+        connection.write(WebSocketHandshake.responseHead(
+            accept: WebSocketHandshake.acceptValue(forKey: handshake.key), subprotocol: subprotocol))
+        let channel = WebSocketChannel(connection: connection, loop: loop, maxMessageBytes: settings.maxMessageBytes,
+                                       heartbeat: heartbeat)
+        connection.delegate = channel
+        return channel
     }
 
     /// A session whose transport is ready: greeted, counted, and held to the connect rate and

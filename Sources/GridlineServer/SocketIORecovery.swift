@@ -69,18 +69,18 @@ final class SocketIORecovery {
 
     /// A message to a room's members.
     func record(_ message: OutgoingMessage, room: String) {
-        append(Entry(message: message, room: room, user: nil, loggedAt: 0))
+        append(message, room: room, user: nil)
     }
 
     /// A message to every connection of a user.
     func record(_ message: OutgoingMessage, user: String) {
-        append(Entry(message: message, room: nil, user: user, loggedAt: 0))
+        append(message, room: nil, user: user)
     }
 
-    private func append(_ entry: Entry) {
+    private func append(_ message: OutgoingMessage, room: String?, user: String?) {
         guard isLogging else { return }
-        log.append(Entry(message: entry.message, room: entry.room, user: entry.user, loggedAt: loop.now))
-        bytes += entry.message.json.count
+        log.append(Entry(message: message, room: room, user: user, loggedAt: loop.now))
+        bytes += message.json.count
         while bytes > byteCap, head < log.count { dropOldest() }
         compact()
     }
