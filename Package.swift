@@ -24,10 +24,15 @@ let package = Package(
         .target(name: "GridlineRESP"),
         .target(name: "GridlineRedis", dependencies: ["GridlineRESP", "GridlineLoop", "GridlineCrypto"]),
         .target(
+            name: "GridlineCluster",
+            dependencies: ["GridlineLoop", "GridlineRESP", "GridlineRedis", "GridlineCrypto", "GridlineJSON"]
+        ),
+        .target(
             name: "GridlineServer",
             dependencies: [
                 "GridlineCrypto", "GridlineJSON", "GridlineHTTP", "GridlineWebSocket",
                 "GridlineLoop", "GridlineStore", "GridlineCollab", "GridlineEngineIO", "GridlineFormula",
+                "GridlineRedis", "GridlineCluster",
             ],
             plugins: ["EmbedWebAssets"]
         ),

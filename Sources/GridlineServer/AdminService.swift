@@ -20,12 +20,18 @@ final class AdminService {
 
     /// `GET /api/v1/health`.
     func health(storageOK: Bool) -> JSONValue {
-        [
-            "status": "ok",
-            "storage": .string(storageOK ? "ok" : "down"),
-            "version": .string(Server.version),
-            "uptime_seconds": JSONValue(uptimeSeconds),
-        ]
+        var object = JSONObject([
+            ("status", "ok"),
+            ("storage", .string(storageOK ? "ok" : "down")),
+            ("version", .string(Server.version)),
+            ("uptime_seconds", JSONValue(uptimeSeconds)),
+        ])
+        // Only in a cluster (SPEC §15).
+        if let cluster = server.cluster {
+            object.members.append(("redis", .string(cluster.redisIsUp ? "ok" : "down")))
+            object.members.append(("node_id", .string(cluster.nodeID)))
+        }
+        return .object(object)
     }
 
     func wsHealth() -> JSONValue {

@@ -64,24 +64,78 @@ final class CellService: @unchecked Sendable {  // loop thread only; store callb
         let sheet = try joinedSheet(session, message)
         try requireWriter(session)
         let edit = try cellEdit(message.body)
-        let user = session.user
-        let sessionID = session.id
-        let requestID = message.requestID
-        let now = Timestamp.nowMilliseconds()
+        submit(CellWriteRequest(sheet: sheet, user: session.user, writes: .single(edit.storeWrite),
+                                now: Timestamp.nowMilliseconds(), requestID: message.requestID,
+                                origin: .local(sessionID: session.id)))
+    }
+
+    /// Applies here, or on the room's owner node in a cluster (SPEC §15).
+    func submit(_ request: CellWriteRequest) {
+        if let cluster = server.cluster {
+            cluster.forwarding.route(request)
+        } else {
+            apply(request, fence: nil)
+        }
+    }
+
+    /// Runs the write in the writer's transaction — behind the shard's fence, and exactly once
+    /// per idempotency key for a forwarded one — then broadcasts what was committed.
+    func apply(_ request: CellWriteRequest, fence: WriteFence?) {
         let formulas = server.store.formulas
-        server.store.writer.submit({ db in
-            try CellStore.applyCellUpdate(db, sheetId: sheet.id, write: edit.storeWrite, userId: user.id,
-                                          username: user.username, now: now, formulas: formulas)
-        }, completion: { [unowned self] result in
-            self.server.loop.execute {
-                self.finishCellUpdate(result, sheet: sheet, user: user, session: self.server.sessions[sessionID],
-                                      requestID: requestID)
+        server.store.writer.submit({ db -> CellWriteResult in
+            if let fence { try ShardFences.check(db, shard: fence.shard, fence: fence.fence) }
+            let key = request.origin.forwardKey
+            if let key, let outcome = try ForwardLog.outcome(db, key: key) { return .duplicate(outcome) }
+            let result: CellWriteResult
+            switch request.writes {
+            case .single(let write):
+                result = .single(try CellStore.applyCellUpdate(
+                    db, sheetId: request.sheet.id, write: write, userId: request.user.id, username: request.user.username,
+                    now: request.now, formulas: formulas))
+            case .batch(let writes):
+                result = .batch(try CellStore.applyCellBatch(
+                    db, sheetId: request.sheet.id, writes: writes, userId: request.user.id, username: request.user.username,
+                    now: request.now, formulas: formulas))
             }
+            if let key, let seqs = result.appliedSeqs {
+                try ForwardLog.record(db, key: key, outcome: "\(seqs.first) \(seqs.last)", now: request.now)
+            }
+            return result
+        }, completion: { [unowned self] result in
+            self.server.loop.execute { self.finish(request, result, fence: fence) }
         })
     }
 
-    private func finishCellUpdate(_ result: Result<CellUpdateOutcome, Error>, sheet: SheetInfo, user: User,
-                                  session: ClientSession?, requestID: String?) {
+    private func finish(_ request: CellWriteRequest, _ result: Result<CellWriteResult, Error>, fence: WriteFence?) {
+        if case .failure(let error) = result, case .fenced? = error as? StoreError, let fence, let cluster = server.cluster {
+            // Another node took the shard over since we routed: nothing was written; go again.
+            cluster.ownership.lost(shard: fence.shard, fence: fence.fence)
+            return cluster.forwarding.refused(request, reason: "not the owner")
+        }
+        let session: ClientSession?
+        switch request.origin {
+        case .local(let sessionID): session = server.sessions[sessionID]
+        case .forwarded: session = nil
+        }
+        switch result {
+        case .success(.single(let outcome)):
+            finishCellUpdate(.success(outcome), request: request, session: session)
+        case .success(.batch(let outcome)):
+            finishCellBatch(.success(outcome), request: request, session: session)
+        case .success(.duplicate(let outcome)):
+            server.cluster?.forwarding.answerDuplicate(request, outcome: outcome)
+        case .failure(let error):
+            let refusal = server.storeFailure(error, user: request.user)
+            if let session { session.send(error: refusal, requestID: request.requestID) }
+            server.cluster?.forwarding.answer(request, error: refusal)
+        }
+    }
+
+    private func finishCellUpdate(_ result: Result<CellUpdateOutcome, Error>, request: CellWriteRequest,
+                                  session: ClientSession?) {
+        let sheet = request.sheet
+        let user = request.user
+        let requestID = request.requestID
         switch result {
         case .success(.applied(let cell, let recalculated)):
             server.stats.cellUpdatesApplied += 1
@@ -90,16 +144,17 @@ final class CellService: @unchecked Sendable {  // loop thread only; store callb
                 ("formula", JSONValue(cell.formula)), ("error", JSONValue(cell.error)), ("version", JSONValue(cell.version)),
                 ("seq", JSONValue(cell.seq)), ("user_id", .string(user.id)), ("username", .string(user.username)),
             ], requestID: requestID)
-            broadcastCellEvent(frame, sheet: sheet, alsoTo: session)
-            broadcastRecalculated(recalculated, causeSeq: cell.seq, sheet: sheet, user: user, alsoTo: session)
+            broadcastCellEvent(frame, sheet: sheet, alsoTo: session, seqs: (cell.seq, cell.seq), origin: request.origin)
+            broadcastRecalculated(recalculated, causeSeq: cell.seq, sheet: sheet, user: user, alsoTo: session,
+                                  origin: request.origin)
+            server.cluster?.forwarding.answer(request, applied: (cell.seq, recalculated.last?.seq ?? cell.seq))
         case .success(.conflict(let current)):
             server.stats.cellConflicts += 1
-            session?.send(error: MessageError(.VERSION_CONFLICT,
+            refuse(request, session: session, MessageError(.VERSION_CONFLICT,
                                              "cell \(current.cellId) is at version \(current.version); your edit was not applied",
-                                             extra: [("cell_id", .string(current.cellId)), ("current", Self.cellJSON(current))]),
-                         requestID: requestID)
+                                             extra: [("cell_id", .string(current.cellId)), ("current", Self.cellJSON(current))]))
         case .failure(let error):
-            session?.send(error: server.storeFailure(error, user: user), requestID: requestID)
+            refuse(request, session: session, server.storeFailure(error, user: user))
         }
     }
 
@@ -124,51 +179,60 @@ final class CellService: @unchecked Sendable {  // loop thread only; store callb
             }
             edits.append(edit)
         }
-        let user = session.user
-        let sessionID = session.id
-        let requestID = message.requestID
-        let now = Timestamp.nowMilliseconds()
-        let writes = edits.map(\.storeWrite)
-        let formulas = server.store.formulas
-        server.store.writer.submit({ db in
-            try CellStore.applyCellBatch(db, sheetId: sheet.id, writes: writes, userId: user.id, username: user.username, now: now,
-                                         formulas: formulas)
-        }, completion: { [unowned self] result in
-            self.server.loop.execute {
-                self.finishCellBatch(result, sheet: sheet, user: user, session: self.server.sessions[sessionID],
-                                     requestID: requestID)
-            }
-        })
+        submit(CellWriteRequest(sheet: sheet, user: session.user, writes: .batch(edits.map(\.storeWrite)),
+                                now: Timestamp.nowMilliseconds(), requestID: message.requestID,
+                                origin: .local(sessionID: session.id)))
     }
 
-    private func finishCellBatch(_ result: Result<BatchOutcome, Error>, sheet: SheetInfo, user: User,
-                                 session: ClientSession?, requestID: String?) {
+    private func finishCellBatch(_ result: Result<BatchOutcome, Error>, request: CellWriteRequest, session: ClientSession?) {
+        let sheet = request.sheet
+        let user = request.user
+        let requestID = request.requestID
         switch result {
         case .success(.applied(let cells, let recalculated)):
             server.stats.cellUpdatesApplied += UInt64(cells.count)
             let frame = OutgoingMessage("cells_updated", [
                 ("sheet_id", .string(sheet.id)), ("user_id", .string(user.id)), ("username", .string(user.username)),
             ], then: "cells", writeValue: { AppliedCellsJSON.append(cells, to: &$0) }, requestID: requestID)
-            broadcastCellEvent(frame, sheet: sheet, alsoTo: session)
-            if let last = cells.last {
-                broadcastRecalculated(recalculated, causeSeq: last.seq, sheet: sheet, user: user, alsoTo: session)
-            }
+            let first = cells.first?.seq ?? 0
+            let last = cells.last?.seq ?? 0
+            broadcastCellEvent(frame, sheet: sheet, alsoTo: session, seqs: (first, last), origin: request.origin)
+            broadcastRecalculated(recalculated, causeSeq: last, sheet: sheet, user: user, alsoTo: session, origin: request.origin)
+            server.cluster?.forwarding.answer(request, applied: (first, recalculated.last?.seq ?? last))
         case .success(.conflicts(let conflicts)):
             server.stats.cellConflicts += 1
-            session?.send(error: MessageError(.VERSION_CONFLICT, "\(conflicts.count) cell(s) changed since you read them; nothing was applied",
+            refuse(request, session: session, MessageError(.VERSION_CONFLICT, "\(conflicts.count) cell(s) changed since you read them; nothing was applied",
                                              extra: [("conflicts", .array(conflicts.map { conflict in
                                                  ["cell_id": .string(conflict.cellId), "current": Self.cellJSON(conflict.current)]
-                                             }))]),
-                         requestID: requestID)
+                                             }))]))
         case .failure(let error):
-            session?.send(error: server.storeFailure(error, user: user), requestID: requestID)
+            refuse(request, session: session, server.storeFailure(error, user: user))
         }
     }
 
+    /// A write that was not applied: the error goes to the client, here or on the node that
+    /// forwarded it.
+    private func refuse(_ request: CellWriteRequest, session: ClientSession?, _ error: MessageError) {
+        session?.send(error: error, requestID: request.requestID)
+        server.cluster?.forwarding.answer(request, error: error)
+    }
+
     /// Sends a committed cell event to the sheet's room (skipping connections mid-`sync`, whose
-    /// replay will carry it) and to the writer if it has left the room meanwhile.
-    private func broadcastCellEvent(_ frame: OutgoingMessage, sheet: SheetInfo, alsoTo writer: ClientSession?) {
+    /// replay will carry it) and to the writer if it has left the room meanwhile; in a cluster
+    /// also to the other nodes, with its seqs.
+    private func broadcastCellEvent(_ frame: OutgoingMessage, sheet: SheetInfo, alsoTo writer: ClientSession?,
+                                    seqs: (first: Int64, last: Int64), origin: CellWriteRequest.Origin) {
         if frame.requestID != nil { frame.requester = writer?.id ?? 0 }  // 0: a writer that has gone
+        if let cluster = server.cluster {
+            cluster.bus.publishCell(frame, sheet: sheet, seqs: seqs, origin: origin)
+            cluster.bus.deliverCell(frame, sheet: sheet, seqs: seqs, alsoTo: writer)
+        } else {
+            deliverCellEvent(frame, sheet: sheet, alsoTo: writer)
+        }
+    }
+
+    /// Queues a cell event to the room's members here.
+    func deliverCellEvent(_ frame: OutgoingMessage, sheet: SheetInfo, alsoTo writer: ClientSession?) {
         var writerReached = false
         if let room = server.rooms[sheet.roomID] {
             room.messagesSent += 1
@@ -187,14 +251,14 @@ final class CellService: @unchecked Sendable {  // loop thread only; store callb
 
     /// The dependents a write recomputed, after the write's own event (SPEC §14).
     private func broadcastRecalculated(_ cells: [AppliedCell], causeSeq: Int64, sheet: SheetInfo, user: User,
-                                       alsoTo writer: ClientSession?) {
-        guard !cells.isEmpty else { return }
+                                       alsoTo writer: ClientSession?, origin: CellWriteRequest.Origin) {
+        guard let first = cells.first, let last = cells.last else { return }
         server.stats.cellsRecalculated += UInt64(cells.count)
         let frame = OutgoingMessage("cells_updated", [
             ("sheet_id", .string(sheet.id)), ("recalculated", true), ("cause_seq", JSONValue(causeSeq)),
             ("user_id", .string(user.id)), ("username", .string(user.username)),
         ], then: "cells", writeValue: { AppliedCellsJSON.append(cells, to: &$0) })
-        broadcastCellEvent(frame, sheet: sheet, alsoTo: writer)
+        broadcastCellEvent(frame, sheet: sheet, alsoTo: writer, seqs: (first.seq, last.seq), origin: origin)
     }
 
     /// `{cell_id, value, formula, error, version, seq}` — a cell in `cells_updated`.
@@ -255,14 +319,7 @@ final class CellService: @unchecked Sendable {  // loop thread only; store callb
             guard let session = self.server.sessions[sessionID] else { return }
             switch result {
             case .success(.entries(let entries)):
-                for entry in entries {
-                    session.send(OutgoingMessage("cell_updated", [
-                        ("sheet_id", .string(sheet.id)), ("cell_id", .string(entry.cellId)), ("value", Self.jsonValue(entry.valueJSON)),
-                        ("formula", JSONValue(entry.formula)), ("error", JSONValue(entry.error)),
-                        ("version", JSONValue(entry.version)), ("seq", JSONValue(entry.seq)),
-                        ("user_id", JSONValue(entry.userId)), ("username", JSONValue(entry.username)),
-                    ]), as: .reply)
-                }
+                for entry in entries { session.send(Self.historyFrame(entry, sheetID: sheet.id), as: .reply) }
                 let reached = entries.last?.seq ?? after
                 if entries.count < limit {
                     session.collab.syncingSheets.remove(sheet.id)
@@ -292,6 +349,16 @@ final class CellService: @unchecked Sendable {  // loop thread only; store callb
             guard let session = self.server.sessions[id] else { return }
             self.whenDrained(session, next)
         }
+    }
+
+    /// A committed update read back from the history, as `cell_updated` (sync replay, gap repair).
+    static func historyFrame(_ entry: HistoryEntry, sheetID: String, requestID: String? = nil) -> OutgoingMessage {
+        OutgoingMessage("cell_updated", [
+            ("sheet_id", .string(sheetID)), ("cell_id", .string(entry.cellId)), ("value", jsonValue(entry.valueJSON)),
+            ("formula", JSONValue(entry.formula)), ("error", JSONValue(entry.error)),
+            ("version", JSONValue(entry.version)), ("seq", JSONValue(entry.seq)),
+            ("user_id", JSONValue(entry.userId)), ("username", JSONValue(entry.username)),
+        ], requestID: requestID)
     }
 
     func sheetStateFrame(_ snapshot: SheetSnapshot, requestID: String?) -> OutgoingMessage {

@@ -57,6 +57,7 @@ final class RoomService {
     @discardableResult
     func enter(_ roomID: String, _ session: ClientSession) -> LiveRoom<ClientSession> {
         let now = Timestamp.nowMilliseconds()
+        if live[roomID] == nil { server.cluster?.bus.track(roomID) }
         let room = live.roomForJoin(roomID, now: now)
         guard !room.contains(session) else { return room }
         session.collab.rooms.insert(roomID)
@@ -95,7 +96,12 @@ final class RoomService {
         broadcast(OutgoingMessage("user_left", [
             ("room_id", .string(room.id)), ("user_id", .string(userID)), ("total_users", JSONValue(room.userCount)),
         ]), in: room, except: nil)
-        live.dropIfEmpty(room.id)
+        dropIfEmpty(room.id)
+    }
+
+    private func dropIfEmpty(_ roomID: String) {
+        live.dropIfEmpty(roomID)
+        if live[roomID] == nil { server.cluster?.bus.untrack(roomID) }
     }
 
     /// A closed connection leaves every room it was in.
@@ -109,6 +115,7 @@ final class RoomService {
     /// timers end. Returns how many members the frame reached.
     func close(_ roomID: String) -> Int {
         var notified = 0
+        server.cluster?.bus.untrack(roomID)
         guard let room = live.remove(roomID) else { return notified }
         let frame = OutgoingMessage("room_closed", [("room_id", .string(roomID)), ("reason", "deleted by admin")])
         for member in room.members {
@@ -131,6 +138,15 @@ final class RoomService {
             member.send(chunk, droppable: droppable)
         }
         if !droppable, server.engineIO.recovery.isLogging { server.engineIO.recovery.record(chunk, room: room.id) }
+        server.cluster?.bus.publish(chunk, room: room.id, droppable: droppable)
+    }
+
+    /// A room event another node published: to the members here.
+    func deliverRemote(_ chunk: OutgoingMessage, roomID: String, droppable: Bool) {
+        guard let room = live[roomID] else { return }
+        room.messagesSent += 1
+        for member in room.members { member.send(chunk, droppable: droppable) }
+        if !droppable, server.engineIO.recovery.isLogging { server.engineIO.recovery.record(chunk, room: roomID) }
     }
 
     // MARK: Live signals

@@ -47,6 +47,10 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
     private(set) lazy var ai = AIService(server: self)
     private(set) lazy var admin = AdminService(server: self)
     private(set) lazy var roomAdmin = RoomAdminService(server: self)
+    /// Several nodes through Redis (SPEC §15); nil on a single node. Set in `start`, once the
+    /// port (part of the default node id) is known.
+    private(set) var cluster: ClusterService?
+    private let secret: [UInt8]
 
     public init(settings: Settings, secret: [UInt8], store: Store) throws {
         self.settings = settings
@@ -55,6 +59,7 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
         self.logger = Log(minimum: settings.logLevel)
         self.restRouter = Endpoint.makeRouter()
         self.admission = Admission(secret: secret, settings: settings)
+        self.secret = secret
         self.connectLimiter = ConnectRateLimiter(perWindow: settings.connectRate)
         self.limits = Self.limitsObject(settings)
         registerHandlers()
@@ -103,8 +108,23 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
         scheduleSweep()
         scheduleLimiterSweep()
         admin.scheduleLoopProbe(expected: loop.now)
+        if let redis = settings.redis {
+            let nodeID = settings.nodeID ?? Self.defaultNodeID(port: port)
+            let cluster = ClusterService(server: self, configuration: redis, nodeID: nodeID, secret: secret)
+            self.cluster = cluster
+            cluster.start()
+        }
         log(.info, "listening", [("host", .string(settings.host)), ("port", JSONValue(Int(port)))])
         return port
+    }
+
+    /// SPEC §15's default: host name and port.
+    static func defaultNodeID(port: UInt16) -> String {
+        let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "node"
+        let cleaned = String(host.unicodeScalars.map { scalar -> Character in
+            Settings.isValidNodeID(String(scalar)) ? Character(scalar) : "-"
+        }.prefix(50))
+        return "\(cleaned.isEmpty ? "node" : cleaned):\(port)"
     }
 
     /// Runs the loop on the calling thread until shutdown completes.
@@ -135,6 +155,7 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
         shuttingDown = true
         log(.info, "shutdown", [("reason", .string(reason)), ("connections", JSONValue(loop.connectionCount))])
         loop.closeListeners()
+        cluster?.stop()
         for session in httpSessions.values where !session.connection.isClosing { session.connection.closeAfterWriting() }
         engineIO.closeUnconnected()
         closeInBatches(sessions.ids)

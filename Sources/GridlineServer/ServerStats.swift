@@ -17,6 +17,11 @@ struct ServerStats {
     /// Formula cells whose value a write changed (SPEC §14).
     var cellsRecalculated: UInt64 = 0
     var cellConflicts: UInt64 = 0
+    /// Cluster messages whose MAC or header did not check out (SPEC §15).
+    var clusterForgeries: UInt64 = 0
+    /// Writes sent to another node, and cell events repaired from the database after a gap.
+    var forwardsSent: UInt64 = 0
+    var gapRepairs: UInt64 = 0
 
     mutating func countError(_ code: ErrorCode) {
         errorsByCode[code.rawValue, default: 0] += 1

@@ -1,4 +1,5 @@
 import Foundation
+import GridlineRedis
 
 /// Every tunable of SPEC §1, read from the environment (and `serve` flags). A bad value stops
 /// start-up with one line naming the variable.
@@ -28,6 +29,10 @@ public struct Settings: Sendable {
     public var aiProvider = "statistics"
     public var migrationsDirectory: String?
     public var seedDirectory: String?
+    /// Several nodes through this Redis (SPEC §15); nil: one node, nothing else needed.
+    public var redis: RedisConfiguration?
+    /// This node's name in the cluster; nil: host name and port, decided once bound.
+    public var nodeID: String?
 
     public init() {}
 
@@ -78,7 +83,36 @@ public struct Settings: Sendable {
         }
         s.migrationsDirectory = env["GRIDLINE_MIGRATIONS_DIR"]
         s.seedDirectory = env["GRIDLINE_SEED_DIR"]
+        try s.readCluster(env, reader)
         return s
+    }
+
+    /// `REDIS_URL`, or seed 004's `REDIS_HOST`/`REDIS_PORT`; `GRIDLINE_NODE_ID`.
+    private mutating func readCluster(_ env: [String: String], _ reader: Reader) throws(Invalid) {
+        if let url = env["REDIS_URL"], !url.isEmpty {
+            do {
+                redis = try RedisConfiguration(url: url)
+            } catch {
+                throw Invalid(variable: "REDIS_URL", value: url, expected: "redis://host[:port][/db]")
+            }
+        } else if let host = env["REDIS_HOST"], !host.isEmpty {
+            let port = try reader.int("REDIS_PORT", 6379, 1...65535)
+            redis = RedisConfiguration(host: host, port: UInt16(port))
+        }
+        if let node = env["GRIDLINE_NODE_ID"] {
+            guard Self.isValidNodeID(node) else {
+                throw Invalid(variable: "GRIDLINE_NODE_ID", value: node, expected: "1 to 64 of A-Z a-z 0-9 . _ : -")
+            }
+            nodeID = node
+        }
+    }
+
+    /// Node ids go into Redis keys and lease values (space-separated), so no spaces or braces.
+    static func isValidNodeID(_ id: String) -> Bool {
+        (1...64).contains(id.utf8.count) && id.utf8.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a)
+                || byte == 0x2e || byte == 0x5f || byte == 0x3a || byte == 0x2d
+        }
     }
 
     private struct Reader {

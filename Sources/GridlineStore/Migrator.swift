@@ -70,6 +70,10 @@ public struct Migrator: Sendable {
         }
         do {
             try db.transaction(.immediate) {
+                // Another process sharing the file (a cluster node, SPEC §15) may have applied
+                // it since the list was read; the write lock held here makes this check final.
+                if try db.scalarInt64("SELECT count(*) FROM schema_migrations WHERE version = ?",
+                                      [.integer(migration.version)]) ?? 0 > 0 { return }
                 try db.exec(sql)
                 try db.run(
                     "INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, ?)",

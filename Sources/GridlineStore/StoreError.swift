@@ -14,6 +14,9 @@ public enum StoreError: Error, Equatable, Sendable {
     case databaseNewerThanBinary(databaseVersion: Int64, binaryVersion: Int64)
     /// The writer or reader was shut down before the work could run.
     case closed
+    /// This node's fencing number for the shard is no longer the current one (SPEC §15): its
+    /// lease lapsed and another node took the shard over. Nothing was written.
+    case fenced(shard: Int, held: Int64, current: Int64)
 }
 
 /// Runs an INSERT, turning a PRIMARY KEY/UNIQUE violation into `StoreError.duplicate`.

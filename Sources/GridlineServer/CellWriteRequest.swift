@@ -1,0 +1,54 @@
+import GridlineCollab
+import GridlineStore
+
+/// A cell write on its way to the store: from a client of this node, or forwarded by another
+/// node to this one as the room's owner (SPEC §15). Values only: it crosses to the writer.
+struct CellWriteRequest: Sendable {
+    enum Writes: Sendable {
+        case single(CellWrite)
+        case batch([CellWrite])
+    }
+
+    enum Origin: Sendable {
+        case local(sessionID: UInt64)
+        /// `key` is the idempotency key (node, incarnation, counter): applied at most once.
+        case forwarded(node: String, connection: UInt64, key: String)
+
+        var forwardKey: String? {
+            if case .forwarded(_, _, let key) = self { return key }
+            return nil
+        }
+    }
+
+    let sheet: SheetInfo
+    let user: User
+    let writes: Writes
+    let now: Int64
+    let requestID: String?
+    let origin: Origin
+}
+
+/// The shard fence a write's transaction must still find in the database.
+struct WriteFence: Sendable {
+    let shard: Int
+    let fence: Int64
+}
+
+/// What the writer's transaction did with a request.
+enum CellWriteResult: Sendable {
+    case single(CellUpdateOutcome)
+    case batch(BatchOutcome)
+    /// A forward already applied under the same key: "first last" seqs of that commit.
+    case duplicate(String)
+
+    /// The seqs an applied write took, its recalculated dependents' included.
+    var appliedSeqs: (first: Int64, last: Int64)? {
+        switch self {
+        case .single(.applied(let cell, let recalculated)): return (cell.seq, recalculated.last?.seq ?? cell.seq)
+        case .batch(.applied(let cells, let recalculated)):
+            guard let first = cells.first else { return nil }
+            return (first.seq, recalculated.last?.seq ?? cells.last?.seq ?? first.seq)
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import GridlineCluster
+import GridlineJSON
+import GridlineLoop
+import GridlineRedis
+
+/// This node's part in a cluster (SPEC §15): its Redis connections (one pipelined command
+/// connection, one subscriber), its name and incarnation, and the pieces that make several
+/// nodes one service — shard ownership, forwarded writes, the room bus. Absent on a single
+/// node, where nothing here runs. Loop thread only.
+final class ClusterService {
+    unowned(unsafe) let server: Server
+    let nodeID: String
+    /// Random per process: a node restarted under the same id is a new incarnation, so its old
+    /// leases and forwards are not mistaken for its own.
+    let incarnation: String
+    let client: RedisClient
+    let subscriber: RedisSubscriber
+    let signer: ClusterSigner
+    private(set) lazy var ownership = ShardOwnership(cluster: self)
+    private(set) lazy var forwarding = WriteForwarding(cluster: self)
+    private(set) lazy var bus = RoomBus(cluster: self)
+    /// Lease and liveness TTL; renewals run every `renewInterval`.
+    static let leaseMilliseconds = 5_000
+    static let renewInterval = 1.0
+
+    var inboxChannel: RedisChannel { .plain(Self.inbox(of: nodeID)) }
+    static func inbox(of node: String) -> String { "gl:inbox:\(node)" }
+    static let clusterChannel = RedisChannel.plain("gl:cluster")
+
+    init(server: Server, configuration: RedisConfiguration, nodeID: String, secret: [UInt8]) {
+        self.server = server
+        self.nodeID = nodeID
+        var bytes = [UInt8](repeating: 0, count: 8)
+        for index in bytes.indices { bytes[index] = UInt8.random(in: 0...255) }
+        incarnation = bytes.map { String(format: "%02x", $0) }.joined()
+        var commands = configuration
+        commands.clientName = "gridline-\(nodeID)"
+        var events = configuration
+        events.clientName = "gridline-\(nodeID)-sub"
+        client = RedisClient(loop: server.loop, configuration: commands)
+        subscriber = RedisSubscriber(loop: server.loop, configuration: events)
+        signer = ClusterSigner(secret: secret)
+    }
+
+    /// `/api/v1/health`'s "redis": both connections up.
+    var redisIsUp: Bool { client.isConnected && subscriber.isConnected }
+
+    func start() {
+        subscriber.onMessage = { [unowned self] message in self.receive(message) }
+        subscriber.onSubscribed = { [unowned self] channel in self.bus.subscribed(channel) }
+        client.onStateChange = { [unowned self] up in
+            self.server.log(up ? .info : .warn, up ? "redis_connected" : "redis_down", [("node", .string(self.nodeID))])
+        }
+        subscriber.subscribe(inboxChannel)
+        subscriber.subscribe(Self.clusterChannel)
+        client.start()
+        subscriber.start()
+        ownership.start()
+        bus.start()
+        server.log(.info, "cluster_node", [("node", .string(nodeID)), ("incarnation", .string(incarnation)),
+                                           ("redis", .string("\(client.configuration.host):\(client.configuration.port)"))])
+    }
+
+    /// Graceful shutdown: hand the shards over now rather than after a lease's TTL.
+    func stop() {
+        ownership.releaseAll()
+    }
+
+    /// Sends a sealed envelope to another node's inbox.
+    func send(_ envelope: ClusterEnvelope, toNode node: String, completion: ((Result<Int64, RedisError>) -> Void)? = nil) {
+        client.publish(signer.seal(envelope), to: Self.inbox(of: node), completion: completion)
+    }
+
+    private func receive(_ message: RedisMessage) {
+        let envelope: ClusterEnvelope
+        do {
+            envelope = try signer.open(message.payload)
+        } catch {
+            server.stats.clusterForgeries += 1
+            server.log(.warn, "cluster_message_refused", [("channel", .string(message.channel.name)),
+                                                          ("reason", .string("\(error)"))])
+            return
+        }
+        if message.channel.isSharded {
+            bus.receive(envelope, channel: message.channel)
+        } else if message.channel == inboxChannel {
+            forwarding.receive(envelope)
+        } else {
+            bus.receiveClusterWide(envelope)
+        }
+    }
+}
+
+extension ClusterService {
+    /// Inbox messages that are neither forwards nor their answers.
+    func receiveControl(_ envelope: ClusterEnvelope) {}
+}
