@@ -18,7 +18,7 @@ public final class EventLoop: @unchecked Sendable {  // loop-thread state except
     private var listeners: [Int32: (Connection) -> Void] = [:]
     /// Outbound sockets waiting for their non-blocking connect to finish (EventLoop+Connect).
     var pendingConnects: [Int32: PendingConnect] = [:]
-    /// Indexed by file descriptor; epoll's data carries (id << 32 | fd) to detect reuse.
+    /// Indexed by file descriptor; epoll's data carries `epollTag` to detect reuse.
     private var connectionsByFD: [Connection?] = []
     public private(set) var connectionCount = 0
     private var nextConnectionID: UInt64 = 1
@@ -159,7 +159,7 @@ public final class EventLoop: @unchecked Sendable {  // loop-thread state except
         connectionsByFD[Int(fd)] = connection
         connectionCount += 1
         _ = cgl_epoll_ctl(epollFD, epollOperation, fd, EPOLLIN.rawValue | EPOLLRDHUP.rawValue,
-                          connection.id << 32 | UInt64(UInt32(fd)))
+                          connection.epollTag(fd: fd))
         return connection
     }
 
@@ -173,6 +173,13 @@ public final class EventLoop: @unchecked Sendable {  // loop-thread state except
 
     /// An id from the connections' own sequence, for sessions that outlive any one connection
     /// (Engine.IO long-polling), so the two kinds never collide.
+    /// Moves the connection-id counter (before any connection exists): cluster nodes each
+    /// start at a random high base so ids stay unique across nodes (SPEC §15).
+    public func startConnectionIDs(at first: UInt64) {
+        assertInLoop()
+        nextConnectionID = max(nextConnectionID, first)
+    }
+
     public func makeConnectionID() -> UInt64 {
         defer { nextConnectionID += 1 }
         return nextConnectionID
@@ -247,7 +254,7 @@ public final class EventLoop: @unchecked Sendable {  // loop-thread state except
             return
         }
         guard Int(fd) < connectionsByFD.count, let connection = connectionsByFD[Int(fd)],
-              connection.id == data >> 32 else { return }
+              UInt32(truncatingIfNeeded: connection.id) == UInt32(data >> 32) else { return }
         if events & EPOLLOUT.rawValue != 0 { flush(connection) }
         if events & (EPOLLIN.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue | EPOLLRDHUP.rawValue) != 0,
            !connection.isClosed {
@@ -323,7 +330,7 @@ public final class EventLoop: @unchecked Sendable {  // loop-thread state except
             if connection.isWatchingWritable {
                 connection.isWatchingWritable = false
                 _ = cgl_epoll_ctl(epollFD, EPOLL_CTL_MOD, connection.fd, EPOLLIN.rawValue | EPOLLRDHUP.rawValue,
-                                  connection.id << 32 | UInt64(UInt32(connection.fd)))
+                                  connection.epollTag(fd: connection.fd))
             }
             if connection.closeAfterFlush, !connection.isLingering {
                 connection.isLingering = true
@@ -341,10 +348,19 @@ public final class EventLoop: @unchecked Sendable {  // loop-thread state except
                 connection.isWatchingWritable = true
                 _ = cgl_epoll_ctl(epollFD, EPOLL_CTL_MOD, connection.fd,
                                   EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLOUT.rawValue,
-                                  connection.id << 32 | UInt64(UInt32(connection.fd)))
+                                  connection.epollTag(fd: connection.fd))
             }
         case .failed:
             connection.close()
         }
+    }
+}
+
+extension Connection {
+    /// epoll's user data: the id's low 32 bits (so an event for a closed connection whose fd
+    /// was reused is recognised as stale) and the fd.
+    @inline(__always)
+    func epollTag(fd: Int32) -> UInt64 {
+        UInt64(UInt32(truncatingIfNeeded: id)) << 32 | UInt64(UInt32(fd))
     }
 }

@@ -149,7 +149,7 @@ final class AdminService {
         return OutgoingMessage(type: type, json: object.serialized())
     }
 
-    func broadcastToRoom(_ request: RESTRequest, respond: (HTTPResponse) -> Void) {
+    func broadcastToRoom(_ request: RESTRequest, respond: @escaping (HTTPResponse) -> Void) {
         let roomID = request.params["room_id"] ?? ""
         guard server.directory.rooms[roomID] != nil else {
             return respond(.jsonError(status: 404, code: ErrorCode.NOT_FOUND.rawValue, text: "room '\(roomID)' does not exist"))
@@ -160,23 +160,91 @@ final class AdminService {
             room.messagesSent += 1
             for member in room.members where member.send(frame) { delivered += 1 }
         }
-        respond(.json(status: 200, ["delivered": JSONValue(delivered), "room_id": .string(roomID)]))
+        guard let cluster = server.cluster else {
+            return respond(.json(status: 200, ["delivered": JSONValue(delivered), "room_id": .string(roomID)]))
+        }
+        cluster.calls.call("room_broadcast", [("room", .string(roomID)), ("type", .string(frame.type))], body: frame.json) { answers in
+            respond(.json(status: 200, ["delivered": JSONValue(ClusterService.sumDelivered(delivered, answers)),
+                                        "room_id": .string(roomID)]))
+        }
     }
 
-    func notifyUser(_ request: RESTRequest, respond: (HTTPResponse) -> Void) {
+    func notifyUser(_ request: RESTRequest, respond: @escaping (HTTPResponse) -> Void) {
         let userID = request.params["user_id"] ?? ""
         guard let frame = adminMessageFrame(request, respond: respond) else { return }
         let delivered = server.sessions.send(frame, toUser: userID)
-        respond(.json(status: 200, ["delivered": JSONValue(delivered), "user_id": .string(userID)]))
+        guard let cluster = server.cluster else {
+            return respond(.json(status: 200, ["delivered": JSONValue(delivered), "user_id": .string(userID)]))
+        }
+        cluster.calls.call("notify_user", [("user", .string(userID)), ("type", .string(frame.type))], body: frame.json) { answers in
+            respond(.json(status: 200, ["delivered": JSONValue(ClusterService.sumDelivered(delivered, answers)),
+                                        "user_id": .string(userID)]))
+        }
     }
 
-    func disconnect(_ request: RESTRequest, respond: (HTTPResponse) -> Void) {
+    func disconnect(_ request: RESTRequest, respond: @escaping (HTTPResponse) -> Void) {
         let text = request.params["connection_id"] ?? ""
-        guard let id = ConnectionIDs.parse(text), let session = server.sessions[id] else {
-            return respond(.jsonError(status: 404, code: ErrorCode.NOT_FOUND.rawValue, text: "no open connection '\(text)'"))
+        let notFound = HTTPResponse.jsonError(status: 404, code: ErrorCode.NOT_FOUND.rawValue, text: "no open connection '\(text)'")
+        let closed = HTTPResponse.json(status: 200, ["connection_id": .string(text), "closed": true])
+        guard let id = ConnectionIDs.parse(text) else { return respond(notFound) }
+        if let session = server.sessions[id] {
+            session.close(code: CloseCode.normal, reason: "disconnected by admin")
+            return respond(closed)
         }
-        session.close(code: CloseCode.normal, reason: "disconnected by admin")
-        respond(.json(status: 200, ["connection_id": .string(text), "closed": true]))
+        guard let cluster = server.cluster else { return respond(notFound) }
+        // Held by another node, perhaps.
+        cluster.calls.call("disconnect", [("connection", .string(text))]) { answers in
+            respond(answers.contains { $0["closed"]?.boolValue == true } ? closed : notFound)
+        }
+    }
+
+    /// `GET /api/v1/ws/stats`: in a cluster, every node's connections and rates added up.
+    func clusterStats(respond: @escaping (HTTPResponse) -> Void) {
+        guard let cluster = server.cluster else { return respond(.json(status: 200, .object(wsStats()))) }
+        cluster.calls.call("stats") { [unowned self] answers in
+            var object = self.wsStats()
+            var rooms = Set(self.server.rooms.live.rooms.keys)
+            var connections = self.server.sessions.count
+            var rate = self.messagesPerSecond
+            for answer in answers {
+                connections += Int(answer["total_connections"]?.int64Value ?? 0)
+                rate += answer["messages_per_second"]?.doubleValue ?? 0
+                for room in answer["rooms"]?.objectValue?["rooms"]?.arrayValue ?? [] {
+                    if let id = room.objectValue?["room_id"]?.stringValue { rooms.insert(id) }
+                }
+            }
+            object["total_connections"] = JSONValue(connections)
+            object["authenticated_connections"] = JSONValue(connections)
+            object["rooms_active"] = JSONValue(rooms.count)
+            object["messages_per_second"] = .number((rate * 100).rounded() / 100)
+            object.members.append(("nodes", JSONValue(answers.count + 1)))
+            respond(.json(status: 200, .object(object)))
+        }
+    }
+
+    /// `GET /api/v1/ws/rooms`: in a cluster, each room's figures added up over the nodes.
+    func clusterRooms(respond: @escaping (HTTPResponse) -> Void) {
+        guard let cluster = server.cluster else { return respond(.json(status: 200, wsRooms())) }
+        cluster.calls.call("stats") { [unowned self] answers in
+            var merged: [String: JSONObject] = [:]
+            var lists = [self.wsRooms()]
+            lists += answers.compactMap { $0["rooms"] }
+            for list in lists {
+                for room in list.objectValue?["rooms"]?.arrayValue ?? [] {
+                    guard let object = room.objectValue, let id = object["room_id"]?.stringValue else { continue }
+                    guard var existing = merged[id] else { merged[id] = object; continue }
+                    for field in ["user_count", "messages_sent"] {
+                        existing[field] = JSONValue((existing[field]?.int64Value ?? 0) + (object[field]?.int64Value ?? 0))
+                    }
+                    if let when = object["last_activity"]?.stringValue, when > existing["last_activity"]?.stringValue ?? "" {
+                        existing["last_activity"] = .string(when)
+                    }
+                    merged[id] = existing
+                }
+            }
+            let rooms = merged.keys.sorted().compactMap { merged[$0].map(JSONValue.object) }
+            respond(.json(status: 200, ["rooms": .array(rooms)]))
+        }
     }
 
     // MARK: Sampling

@@ -94,18 +94,32 @@ final class NotificationService {
     }
 
     /// Sends a stored notification to the user's connections whose filters match; returns how many.
-    func deliver(_ record: NotificationRecord, eventType: String) -> Int {
-        let frame = OutgoingMessage("notification_event", [
-            ("event_type", .string(eventType)), ("notification", Self.notificationJSON(record)), ("user_id", .string(record.userId)),
-        ])
+    /// To the user's subscribed connections on this node.
+    func deliver(_ frame: OutgoingMessage, userID: String, category: String, module: String?, priority: String) -> Int {
         var delivered = 0
-        for session in server.sessions.sessions(of: record.userId) {
+        for session in server.sessions.sessions(of: userID) {
             guard let filter = session.collab.notificationFilter,
-                  filter.matches(category: record.category, module: record.moduleName, priority: record.priority.rawValue)
+                  filter.matches(category: category, module: module, priority: priority)
             else { continue }
             if session.send(frame) { delivered += 1 }
         }
         return delivered
+    }
+
+    /// To the user's connections on every node (SPEC §15); `completion` gets the total.
+    func deliverEverywhere(_ record: NotificationRecord, eventType: String, completion: @escaping (Int) -> Void) {
+        let frame = OutgoingMessage("notification_event", [
+            ("event_type", .string(eventType)), ("notification", Self.notificationJSON(record)), ("user_id", .string(record.userId)),
+        ])
+        let local = deliver(frame, userID: record.userId, category: record.category, module: record.moduleName,
+                            priority: record.priority.rawValue)
+        guard let cluster = server.cluster else { return completion(local) }
+        var fields: [(String, JSONValue)] = [("user", .string(record.userId)), ("category", .string(record.category)),
+                                             ("priority", .string(record.priority.rawValue))]
+        if let module = record.moduleName { fields.append(("module", .string(module))) }
+        cluster.calls.call("notification", fields, body: frame.json) { answers in
+            completion(ClusterService.sumDelivered(local, answers))
+        }
     }
 
     // MARK: REST
@@ -145,8 +159,9 @@ final class NotificationService {
         }, completion: server.onLoop { [unowned self] (result: Result<NotificationRecord, Error>) in
             switch result {
             case .success(let record):
-                let delivered = self.deliver(record, eventType: eventType)
-                respond(.json(status: 201, ["notification_id": .string(record.id), "delivered": JSONValue(delivered)]))
+                self.deliverEverywhere(record, eventType: eventType) { delivered in
+                    respond(.json(status: 201, ["notification_id": .string(record.id), "delivered": JSONValue(delivered)]))
+                }
             case .failure(let error):
                 self.server.log(.error, "store_failed", [("error", .string("\(error)"))])
                 respond(.jsonError(status: 500, code: "INTERNAL_ERROR", text: "the notification could not be stored"))

@@ -56,11 +56,11 @@ extension Server {
         case .wsConfig:
             respond(.json(status: 200, admin.wsConfig()))
         case .wsStats:
-            respond(.json(status: 200, .object(admin.wsStats())))
+            admin.clusterStats(respond: respond)
         case .wsStatsDetailed:
             respond(.json(status: 200, admin.wsStatsDetailed()))
         case .wsRooms:
-            respond(.json(status: 200, admin.wsRooms()))
+            admin.clusterRooms(respond: respond)
         case .broadcastRoom:
             admin.broadcastToRoom(request, respond: respond)
         case .notifyUser:

@@ -88,6 +88,22 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
         }
     }
 
+    /// Another node created or deleted a room or sheet (SPEC §15): read the directory again;
+    /// members of a room that is gone hear `room_closed`.
+    func reloadDirectory() {
+        store.reader.submit({ db in try RoomStore.listRooms(db) }, completion: onLoop { [unowned self] (result: Result<[RoomRecord], Error>) in
+            guard case .success(let records) = result else { return }
+            var fresh = RoomDirectory()
+            for room in records {
+                fresh.add(RoomInfo(id: room.id, name: room.name, createdAt: room.createdAt, sheetIDs: room.sheets.map(\.id)))
+                for sheet in room.sheets { fresh.add(SheetInfo(id: sheet.id, roomID: sheet.roomId, name: sheet.name)) }
+            }
+            let gone = self.directory.rooms.keys.filter { fresh.rooms[$0] == nil }
+            self.directory = fresh
+            for roomID in gone { _ = self.rooms.close(roomID) }
+        })
+    }
+
     /// Fields are built only when the level is logged.
     func log(_ level: LogLevel, _ event: String, connection: UInt64? = nil, user: String? = nil, room: String? = nil,
              _ fields: @autoclosure () -> [(String, JSONValue)] = []) {
@@ -110,6 +126,8 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
         admin.scheduleLoopProbe(expected: loop.now)
         if let redis = settings.redis {
             let nodeID = settings.nodeID ?? Self.defaultNodeID(port: port)
+            // Connection ids name a connection cluster-wide (REST disconnect on any node).
+            loop.startConnectionIDs(at: UInt64.random(in: 1...0xFFFFF) << 32)
             let cluster = ClusterService(server: self, configuration: redis, nodeID: nodeID, secret: secret)
             self.cluster = cluster
             cluster.start()

@@ -20,6 +20,7 @@ final class ClusterService {
     private(set) lazy var ownership = ShardOwnership(cluster: self)
     private(set) lazy var forwarding = WriteForwarding(cluster: self)
     private(set) lazy var bus = RoomBus(cluster: self)
+    private(set) lazy var calls = ClusterCalls(cluster: self)
     /// Lease and liveness TTL; renewals run every `renewInterval`.
     static let leaseMilliseconds = 5_000
     static let renewInterval = 1.0
@@ -52,6 +53,7 @@ final class ClusterService {
         client.onStateChange = { [unowned self] up in
             self.server.log(up ? .info : .warn, up ? "redis_connected" : "redis_down", [("node", .string(self.nodeID))])
         }
+        registerCalls()
         subscriber.subscribe(inboxChannel)
         subscriber.subscribe(Self.clusterChannel)
         client.start()
@@ -85,14 +87,12 @@ final class ClusterService {
         if message.channel.isSharded {
             bus.receive(envelope, channel: message.channel)
         } else if message.channel == inboxChannel {
-            forwarding.receive(envelope)
-        } else {
-            bus.receiveClusterWide(envelope)
+            switch envelope.string("k") {
+            case "ret": calls.receiveReturn(envelope)
+            default: forwarding.receive(envelope)
+            }
+        } else if envelope.string("k") == "call" {
+            calls.receiveCall(envelope)
         }
     }
-}
-
-extension ClusterService {
-    /// Inbox messages that are neither forwards nor their answers.
-    func receiveControl(_ envelope: ClusterEnvelope) {}
 }

@@ -279,8 +279,4 @@ final class RoomBus {
             if case .success(let seqs) = result { completion(seqs) }
         })
     }
-
-    // MARK: Cluster-wide messages
-
-    func receiveClusterWide(_ envelope: ClusterEnvelope) {}
 }

@@ -206,7 +206,7 @@ final class WriteForwarding {
         switch envelope.string("k") {
         case "fwd": receiveForward(envelope)
         case "re": receiveReply(envelope)
-        default: cluster.receiveControl(envelope)
+        default: break
         }
     }
 
