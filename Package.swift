@@ -24,6 +24,10 @@ let package = Package(
         .target(name: "GridlineRESP"),
         .target(name: "GridlineRedis", dependencies: ["GridlineRESP", "GridlineLoop", "GridlineCrypto"]),
         .target(
+            name: "GridlineCluster",
+            dependencies: ["GridlineLoop", "GridlineRESP", "GridlineRedis", "GridlineCrypto"]
+        ),
+        .target(
             name: "GridlineServer",
             dependencies: [
                 "GridlineCrypto", "GridlineJSON", "GridlineHTTP", "GridlineWebSocket",
@@ -53,6 +57,10 @@ let package = Package(
         .testTarget(name: "GridlineEngineIOTests", dependencies: ["GridlineEngineIO"]),
         .testTarget(name: "GridlineRESPTests", dependencies: ["GridlineRESP"]),
         .testTarget(name: "GridlineRedisTests", dependencies: ["GridlineRedis", "GridlineRESP", "GridlineLoop"]),
+        .testTarget(
+            name: "GridlineClusterTests",
+            dependencies: ["GridlineCluster", "GridlineRedis", "GridlineRESP", "GridlineLoop"]
+        ),
         .testTarget(name: "GridlineBenchTests", dependencies: ["GridlineBench"]),
         .testTarget(
             name: "EndToEndTests",
