@@ -75,6 +75,6 @@ public final class ClusterConnections {
     /// The user's connections, oldest first.
     public func list(userID: String, completion: @escaping Completion<[String]>) {
         client.loop.assertInLoop()
-        client.send(["ZRANGE", ClusterKeys.userConnections(userID), 0, -1]) { completion(ClusterReply.strings($0)) }
+        client.send(["ZRANGE", ClusterKeys.userConnections(userID), "0", "-1"]) { completion(ClusterReply.strings($0)) }
     }
 }

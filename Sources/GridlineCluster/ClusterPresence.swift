@@ -14,6 +14,11 @@ public final class ClusterPresence {
         public let first: Bool
         /// Users present in the room, cluster-wide, after the join.
         public let totalUsers: Int
+
+        public init(first: Bool, totalUsers: Int) {
+            self.first = first
+            self.totalUsers = totalUsers
+        }
     }
 
     public struct LeaveResult: Equatable, Sendable {
@@ -21,6 +26,11 @@ public final class ClusterPresence {
         public let last: Bool
         /// Users present in the room, cluster-wide, after the leave.
         public let totalUsers: Int
+
+        public init(last: Bool, totalUsers: Int) {
+            self.last = last
+            self.totalUsers = totalUsers
+        }
     }
 
     public let client: RedisClient
@@ -65,7 +75,7 @@ public final class ClusterPresence {
         """#)
 
     // KEYS: the dead node's alive key. ARGV: node id. Nil when the node is alive after all.
-    static let reapScript = RedisScript(NodeRelease.luaFunction + #"""
+    static let reapScript = RedisScript(NodeRelease.luaFunction + "\n" + #"""
         if redis.call('EXISTS', KEYS[1]) == 1 then return false end
         return release(ARGV[1])
         """#)

@@ -14,6 +14,11 @@ public final class NodeLiveness {
         public let released: Bool
         /// Users whose last connection in a room was on this node; the caller broadcasts `user_left`.
         public let leaves: [ReapedLeave]
+
+        public init(released: Bool, leaves: [ReapedLeave]) {
+            self.released = released
+            self.leaves = leaves
+        }
     }
 
     public let client: RedisClient
@@ -39,7 +44,7 @@ public final class NodeLiveness {
         """#)
 
     // KEYS: alive key. ARGV: node id, incarnation. Nil when another incarnation holds the id.
-    static let unregisterScript = RedisScript(NodeRelease.luaFunction + #"""
+    static let unregisterScript = RedisScript(NodeRelease.luaFunction + "\n" + #"""
         local current = redis.call('GET', KEYS[1])
         if current and current ~= ARGV[2] then return false end
         if current then redis.call('DEL', KEYS[1]) end
