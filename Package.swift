@@ -58,6 +58,10 @@ let package = Package(
         .testTarget(name: "GridlineEngineIOTests", dependencies: ["GridlineEngineIO"]),
         .testTarget(name: "GridlineRESPTests", dependencies: ["GridlineRESP"]),
         .testTarget(name: "GridlineRedisTests", dependencies: ["GridlineRedis", "GridlineRESP", "GridlineLoop"]),
+        .testTarget(
+            name: "GridlineClusterTests",
+            dependencies: ["GridlineCluster", "GridlineRedis", "GridlineRESP", "GridlineLoop"]
+        ),
         .testTarget(name: "GridlineBenchTests", dependencies: ["GridlineBench"]),
         .testTarget(
             name: "EndToEndTests",

@@ -1,16 +1,19 @@
-/// Rooms grouped into a fixed number of shards (SPEC §15); a lease is per shard, so a node
-/// renews 64 keys, not one per room.
+/// Which of the 64 lease shards a room belongs to (`gl:lease:<shard>`, SPEC §15): FNV-1a 32-bit
+/// over the room id's UTF-8 bytes, modulo `shardCount`. Every node computes the same answer.
 public enum ShardMap {
     public static let shardCount = 64
 
-    /// FNV-1a (32-bit) of the room id's UTF-8 bytes, modulo `shardCount`: the same on every
-    /// node and every run, unlike Swift's seeded `Hasher`.
     public static func shard(ofRoom id: String) -> Int {
-        var hash: UInt32 = 0x811c_9dc5
-        for byte in id.utf8 {
+        Int(fnv1a32(id.utf8) % UInt32(shardCount))
+    }
+
+    /// FNV-1a, 32 bits (draft-eastlake-fnv: offset basis 2166136261, prime 16777619).
+    public static func fnv1a32<Bytes: Sequence>(_ bytes: Bytes) -> UInt32 where Bytes.Element == UInt8 {
+        var hash: UInt32 = 2_166_136_261
+        for byte in bytes {
             hash ^= UInt32(byte)
-            hash = hash &* 0x0100_0193
+            hash = hash &* 16_777_619
         }
-        return Int(hash % UInt32(shardCount))
+        return hash
     }
 }

@@ -23,7 +23,8 @@ public enum RESPCommandEncoder {
     static func appendDecimal(_ value: Int, to buffer: inout [UInt8]) {
         if value < 0 {
             buffer.append(UInt8(ascii: "-"))
-            appendDecimal(Int(value.magnitude / 10), to: &buffer)  // magnitude avoids Int.min overflow
+            // The magnitude avoids Int.min overflow; a lone digit gets no leading zero ("-1", not "-01").
+            if value.magnitude >= 10 { appendDecimal(Int(value.magnitude / 10), to: &buffer) }
             buffer.append(UInt8(48 + value.magnitude % 10))
             return
         }

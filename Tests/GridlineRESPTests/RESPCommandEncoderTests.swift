@@ -26,6 +26,13 @@ final class RESPCommandEncoderTests: XCTestCase {
                        + "$20\r\n18446744073709551615\r\n$0\r\n\r\n")
     }
 
+    func testSingleDigitNegativeNumbersHaveNoLeadingZero() {
+        // Redis refuses "-01" as an integer ("ZRANGE key 0 -1" must send "-1").
+        var buffer: [UInt8] = []
+        RESPCommandEncoder.encode([-1, -9, -10], into: &buffer)
+        XCTAssertEqual(String(decoding: buffer, as: UTF8.self), "*3\r\n$2\r\n-1\r\n$2\r\n-9\r\n$3\r\n-10\r\n")
+    }
+
     func testUTF8ArgumentLengthsCountBytes() {
         var buffer: [UInt8] = []
         RESPCommandEncoder.encode(["é"], into: &buffer)
