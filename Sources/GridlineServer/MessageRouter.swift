@@ -56,7 +56,10 @@ final class MessageRouter {
                 throw MessageError(.UNKNOWN_MESSAGE_TYPE, "unknown message type '\(message.type.prefix(64))'")
             }
             route.received += 1
-            if route.isWrite { try checkWriteRate(session) }
+            if route.isWrite {
+                try checkWriteRate(session)
+                try server.cluster?.users.checkRate(session)
+            }
             try route.handle(session, message)
         } catch let error as MessageError {
             session.send(error: error, requestID: requestID ?? error.requestID)

@@ -44,12 +44,28 @@ final class RoomService {
             throw MessageError(.PERMISSION_DENIED, "your token does not allow room '\(roomID)'")
         }
         let room = enter(roomID, session)
-        session.send(OutgoingMessage("room_state", [
+        guard let cluster = server.cluster else {
+            session.send(roomState(roomID, info: info, users: room.orderedPresences.map { $0.json(formatTime: Timestamp.iso8601) },
+                                   total: room.userCount, requestID: message.requestID))
+            return
+        }
+        // Everyone in the room on every node; after this connection's own join (queued first).
+        let sessionID = session.id
+        let requestID = message.requestID
+        cluster.users.roster(room: roomID) { [unowned self] users in
+            guard let session = self.server.sessions[sessionID] else { return }
+            let list = users ?? room.orderedPresences.map { $0.json(formatTime: Timestamp.iso8601) }
+            session.send(self.roomState(roomID, info: info, users: list, total: list.count, requestID: requestID))
+        }
+    }
+
+    private func roomState(_ roomID: String, info: RoomInfo, users: [JSONValue], total: Int, requestID: String?) -> OutgoingMessage {
+        OutgoingMessage("room_state", [
             ("room_id", .string(roomID)),
-            ("users", .array(room.orderedPresences.map { $0.json(formatTime: Timestamp.iso8601) })),
+            ("users", .array(users)),
             ("active_sheets", .array(info.sheetIDs.map { .string($0) })),
-            ("total_users", JSONValue(room.userCount)),
-        ], requestID: message.requestID))
+            ("total_users", JSONValue(total)),
+        ], requestID: requestID)
     }
 
     /// Puts a connection in a room; `user_joined` goes to the others when it is the user's first
@@ -61,7 +77,14 @@ final class RoomService {
         let room = live.roomForJoin(roomID, now: now)
         guard !room.contains(session) else { return room }
         session.collab.rooms.insert(roomID)
-        if room.add(session, user: session.user, now: now), let presence = room.presences[session.user.id] {
+        let firstHere = room.add(session, user: session.user, now: now)
+        if let cluster = server.cluster {
+            // One presence per user cluster-wide (SPEC §15): Redis says whether this is the first.
+            let presence = room.presences[session.user.id]?.json(formatTime: Timestamp.iso8601) ?? .null
+            cluster.users.joined(room: roomID, session: session, presence: presence)
+            return room
+        }
+        if firstHere, let presence = room.presences[session.user.id] {
             broadcast(OutgoingMessage("user_joined", [
                 ("room_id", .string(roomID)), ("user", presence.json(formatTime: Timestamp.iso8601)),
                 ("total_users", JSONValue(room.userCount)),
@@ -88,14 +111,18 @@ final class RoomService {
         let userID = session.user.id
         session.collab.rooms.remove(room.id)
         let typingCells = room.typing[userID] ?? []
-        guard room.remove(session, userID: userID) else { return }
+        let lastHere = room.remove(session, userID: userID)
+        server.cluster?.users.left(room: room.id, session: session)
+        guard lastHere else { return }
         for cell in typingCells.sorted() {
             cancelTypingTimer(room: room.id, user: userID, cell: cell)
             broadcast(typingStopFrame(room: room.id, user: session.user, cell: cell), in: room, except: nil)
         }
-        broadcast(OutgoingMessage("user_left", [
-            ("room_id", .string(room.id)), ("user_id", .string(userID)), ("total_users", JSONValue(room.userCount)),
-        ]), in: room, except: nil)
+        if server.cluster == nil {
+            broadcast(OutgoingMessage("user_left", [
+                ("room_id", .string(room.id)), ("user_id", .string(userID)), ("total_users", JSONValue(room.userCount)),
+            ]), in: room, except: nil)
+        }
         dropIfEmpty(room.id)
     }
 
@@ -142,10 +169,10 @@ final class RoomService {
     }
 
     /// A room event another node published: to the members here.
-    func deliverRemote(_ chunk: OutgoingMessage, roomID: String, droppable: Bool) {
+    func deliverRemote(_ chunk: OutgoingMessage, roomID: String, droppable: Bool, except: ClientSession? = nil) {
         guard let room = live[roomID] else { return }
         room.messagesSent += 1
-        for member in room.members { member.send(chunk, droppable: droppable) }
+        for member in room.members where member !== except { member.send(chunk, droppable: droppable) }
         if !droppable, server.engineIO.recovery.isLogging { server.engineIO.recovery.record(chunk, room: roomID) }
     }
 
@@ -263,6 +290,10 @@ final class RoomService {
             room.messagesSent += 1
             for member in room.members where notified.insert(ObjectIdentifier(member)).inserted {
                 member.send(frame)
+            }
+            if let cluster = server.cluster, let presence = room.presences[user.id] {
+                cluster.bus.publish(frame, room: roomID, droppable: false)
+                cluster.users.updated(room: roomID, user: user.id, presence: presence.json(formatTime: Timestamp.iso8601))
             }
         }
         if notified.isEmpty || !notified.contains(ObjectIdentifier(session)) {

@@ -249,6 +249,7 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
         loop.schedule(after: 60) { [unowned self] in
             self.router.sweepLimits(now: self.loop.now)
             self.connectLimiter.sweep(now: self.loop.now)
+            self.cluster?.users.sweep(now: self.loop.now)
             self.scheduleLimiterSweep()
         }
     }
@@ -333,6 +334,12 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
             session.close(code: CloseCode.tryAgainLater, reason: "Try again later")
             return
         }
+        if let cluster {
+            // The limit counts over every node (SPEC §15); Redis names the oldest to close.
+            sessions.add(session, limit: .max)
+            cluster.users.registerConnection(session)
+            return
+        }
         for oldest in sessions.add(session, limit: settings.maxConnectionsPerUser) {
             oldest.close(code: CloseCode.policyViolation, reason: "superseded by a newer connection")
         }
@@ -356,6 +363,7 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
 
     func sessionClosed(_ session: ClientSession) {
         sessions.remove(session)
+        cluster?.users.unregisterConnection(session)
         rooms.leaveAllRooms(session)
         log(.info, "closed", connection: session.id, user: session.user.id,
             [("code", JSONValue(Int(session.closeCode))), ("reason", .string(session.closeReason)),

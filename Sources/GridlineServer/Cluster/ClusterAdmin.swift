@@ -41,6 +41,12 @@ extension ClusterService {
             object.members.append(("rooms", self.server.admin.wsRooms()))
             return object
         }
+        calls.on("rate_refused") { [unowned self] envelope in
+            if let user = envelope.string("user"), let seconds = envelope["seconds"]?.doubleValue {
+                self.users.refuse(user, forSeconds: min(seconds, 3600))
+            }
+            return JSONObject()
+        }
         calls.on("directory") { [unowned self] _ in
             self.server.reloadDirectory()
             return JSONObject()

@@ -21,6 +21,7 @@ final class ClusterService {
     private(set) lazy var forwarding = WriteForwarding(cluster: self)
     private(set) lazy var bus = RoomBus(cluster: self)
     private(set) lazy var calls = ClusterCalls(cluster: self)
+    private(set) lazy var users = ClusterUsers(cluster: self)
     /// Lease and liveness TTL; renewals run every `renewInterval`.
     static let leaseMilliseconds = 5_000
     static let renewInterval = 1.0
@@ -60,13 +61,24 @@ final class ClusterService {
         subscriber.start()
         ownership.start()
         bus.start()
+        users.start()
         server.log(.info, "cluster_node", [("node", .string(nodeID)), ("incarnation", .string(incarnation)),
                                            ("redis", .string("\(client.configuration.host):\(client.configuration.port)"))])
     }
 
-    /// Graceful shutdown: hand the shards over now rather than after a lease's TTL.
+    /// Graceful shutdown: hand the shards over now rather than after a lease's TTL, take this
+    /// node's users out of Redis, then close both connections (at most a second later).
     func stop() {
         ownership.releaseAll()
+        var closed = false
+        let close = { [unowned self] in
+            guard !closed else { return }
+            closed = true
+            self.client.close()
+            self.subscriber.close()
+        }
+        users.unregister { [unowned self] in self.server.loop.schedule(after: 0.05, close) }
+        server.loop.schedule(after: 1, close)
     }
 
     /// Sends a sealed envelope to another node's inbox.
@@ -89,6 +101,7 @@ final class ClusterService {
         } else if message.channel == inboxChannel {
             switch envelope.string("k") {
             case "ret": calls.receiveReturn(envelope)
+            case "close": users.receiveClose(envelope)
             default: forwarding.receive(envelope)
             }
         } else if envelope.string("k") == "call" {
