@@ -69,7 +69,7 @@ final class ClusterFailureEndToEndTests: XCTestCase {
             ClusterWriter(label: "storm-a", ports: [cluster.port(1), cluster.port(2)], cells: ["L1", "L2", "L3", "L4"]),
             ClusterWriter(label: "storm-b", ports: [cluster.port(2), cluster.port(1)], cells: ["M1", "M2", "M3", "M4"]),
         ]
-        writers.forEach { $0.start(maxWrites: 2_000, until: Date().addingTimeInterval(40), pause: 0.01) }
+        writers.forEach { $0.start(maxWrites: 1_000, until: Date().addingTimeInterval(40), pause: 0.01) }
         Thread.sleep(forTimeInterval: 1.5)
         XCTAssertTrue(writers.allSatisfy { !$0.appliedWrites.isEmpty }, "the storm is under way before the kill")
         let killedAt = Date()

@@ -61,8 +61,10 @@ final class SeqReader: @unchecked Sendable {  // `client` is used by the reading
     /// Stops the reading thread (≤ 2 s) and closes the socket.
     func stop() {
         lock.lock()
+        let already = stopping
         stopping = true
         lock.unlock()
+        guard !already else { return }
         _ = finished.wait(timeout: .now() + 2)
         client.close()
     }
