@@ -151,8 +151,7 @@ public final class EventLoop: @unchecked Sendable {  // loop-thread state except
     /// Makes a connected socket a `Connection` read by this loop (`EPOLL_CTL_MOD` when the fd
     /// is already in epoll, as an outbound socket is while it connects).
     func register(fd: Int32, peerAddress: String, epollOperation: Int32) -> Connection {
-        let connection = Connection(id: nextConnectionID, fd: fd, peerAddress: peerAddress, loop: self)
-        nextConnectionID += 1
+        let connection = Connection(id: makeConnectionID(), fd: fd, peerAddress: peerAddress, loop: self)
         if Int(fd) >= connectionsByFD.count {
             connectionsByFD.append(contentsOf: repeatElement(nil, count: Int(fd) + 1024 - connectionsByFD.count))
         }
@@ -181,6 +180,8 @@ public final class EventLoop: @unchecked Sendable {  // loop-thread state except
     }
 
     public func makeConnectionID() -> UInt64 {
+        // epoll's tag holds the id's low 32 bits, and zero there marks a listener: skip those ids.
+        if UInt32(truncatingIfNeeded: nextConnectionID) == 0 { nextConnectionID += 1 }
         defer { nextConnectionID += 1 }
         return nextConnectionID
     }

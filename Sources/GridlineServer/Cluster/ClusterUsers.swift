@@ -20,6 +20,11 @@ final class ClusterUsers {
     let connections: ClusterConnections
     let limiter: ClusterRateLimiter
     private(set) var registered = false
+    /// Presence and connection changes made before this node's first registration: run once it
+    /// holds its id, after the cleanup of a crashed earlier run (which would erase them).
+    private var beforeRegistration: [() -> Void] = []
+    private var restoreOnRegistration = false
+    static let maxQueuedBeforeRegistration = 100_000
     /// Users the cluster-wide limit refused, until when (monotonic ns).
     private var refusedUntil: [String: UInt64] = [:]
 
@@ -50,7 +55,11 @@ final class ClusterUsers {
                     let wasRegistered = self.registered
                     self.registered = true
                     self.server.log(.info, "node_registered", [("node", .string(node)), ("again", .bool(wasRegistered))])
-                    self.restore()
+                    let queued = self.beforeRegistration
+                    self.beforeRegistration = []
+                    for action in queued { action() }
+                    if wasRegistered || self.restoreOnRegistration { self.restore() }
+                    self.restoreOnRegistration = false
                 case .success(false):
                     let text = "node id '\(node)' is in use by another running process; set a different GRIDLINE_NODE_ID"
                     self.server.log(.error, "node_id_in_use", [("node", .string(node))])
@@ -113,9 +122,23 @@ final class ClusterUsers {
         }
     }
 
+    /// Runs `action` now, or once this node is registered.
+    private func whenRegistered(_ action: @escaping () -> Void) {
+        if registered { return action() }
+        if beforeRegistration.count >= Self.maxQueuedBeforeRegistration {
+            beforeRegistration = []
+            restoreOnRegistration = true  // the local state is what counts; it is written whole
+        }
+        beforeRegistration.append(action)
+    }
+
     // MARK: Presence
 
     func joined(room roomID: String, session: ClientSession, presence json: JSONValue) {
+        whenRegistered { [unowned self] in self.join(room: roomID, session: session, presence: json) }
+    }
+
+    private func join(room roomID: String, session: ClientSession, presence json: JSONValue) {
         let sessionID = session.id
         presence.join(room: roomID, userID: session.user.id, connection: String(session.id),
                       presenceJSON: json.serialized()) { [unowned self] result in
@@ -129,6 +152,10 @@ final class ClusterUsers {
     }
 
     func left(room roomID: String, session: ClientSession) {
+        whenRegistered { [unowned self] in self.leave(room: roomID, session: session) }
+    }
+
+    private func leave(room roomID: String, session: ClientSession) {
         presence.leave(room: roomID, userID: session.user.id, connection: String(session.id)) { [unowned self] result in
             guard case .success(let left) = result, left.last else { return }
             self.announceLeft(room: roomID, userID: session.user.id, total: left.totalUsers)
@@ -149,6 +176,10 @@ final class ClusterUsers {
 
     /// Every user present in the room on any node; nil when Redis cannot say.
     func roster(room roomID: String, completion: @escaping ([JSONValue]?) -> Void) {
+        whenRegistered { [unowned self] in self.readRoster(room: roomID, completion: completion) }
+    }
+
+    private func readRoster(room roomID: String, completion: @escaping ([JSONValue]?) -> Void) {
         presence.roster(room: roomID) { result in
             guard case .success(let list) = result else { return completion(nil) }
             completion(list.compactMap { try? JSONParser.parse($0) }.filter { !$0.isNull })
@@ -160,6 +191,10 @@ final class ClusterUsers {
     /// Counts the connection cluster-wide; the user's oldest past the limit are closed
     /// wherever they are.
     func registerConnection(_ session: ClientSession) {
+        whenRegistered { [unowned self] in self.addConnection(session) }
+    }
+
+    private func addConnection(_ session: ClientSession) {
         let member = "\(cluster.nodeID)/\(session.id)"
         connections.register(userID: session.user.id, member: member,
                              limit: server.settings.maxConnectionsPerUser) { [unowned self] result in
@@ -169,6 +204,10 @@ final class ClusterUsers {
     }
 
     func unregisterConnection(_ session: ClientSession) {
+        whenRegistered { [unowned self] in self.removeConnection(session) }
+    }
+
+    private func removeConnection(_ session: ClientSession) {
         connections.unregister(userID: session.user.id, member: "\(cluster.nodeID)/\(session.id)") { _ in }
     }
 

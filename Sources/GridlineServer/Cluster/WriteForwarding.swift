@@ -227,17 +227,19 @@ final class WriteForwarding {
                                     expectedVersion: parts[3].int64Value))
         }
         guard !writes.isEmpty else { return }
-        let shard = ShardMap.shard(ofRoom: roomID)
-        guard let fence = cluster.ownership.owns(shard: shard) else {
-            return reply(to: from, key: key, status: "nack")
-        }
         let sheet = server.directory.sheets[sheetID] ?? SheetInfo(id: sheetID, roomID: roomID, name: "")
         let user = User(id: userID, username: username, email: nil, role: role, rooms: nil)
         let isBatch = envelope["batch"]?.boolValue ?? false
         let request = CellWriteRequest(sheet: sheet, user: user, writes: isBatch ? .batch(writes) : .single(writes[0]),
                                        now: now, requestID: envelope.string("rid"),
                                        origin: .forwarded(node: from, connection: connection, key: key))
-        server.cells.apply(request, fence: WriteFence(shard: shard, fence: fence))
+        // Through `route`, not a plain ownership check: a forward that arrives while this node is
+        // still claiming the shard waits for the claim in line with the ones after it, so one
+        // client's writes are applied in the order it sent them.
+        cluster.ownership.route(room: roomID) { [unowned self] route in
+            guard case .local(let shard, let fence) = route else { return self.reply(to: from, key: key, status: "nack") }
+            self.server.cells.apply(request, fence: WriteFence(shard: shard, fence: fence))
+        }
     }
 
     /// The owner's answers, after the commit (and after the events went out, so the forwarding
