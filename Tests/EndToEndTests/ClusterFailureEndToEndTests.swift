@@ -113,11 +113,16 @@ final class ClusterFailureEndToEndTests: XCTestCase {
         defer { reader.stop() }
         let early = try TestClient.joined(port: cluster.port(0), user: "early")
         try claimOwnership(from: early, cell: "N1")
-        // Sent to the owner just before it freezes; answered (if at all) after it thaws.
-        early.send(["type": "cell_update", "sheet_id": "demo-sheet", "cell_id": "N2", "value": "frozen-write",
-                    "version": 0, "request_id": "frozen-write"])
+        // The owner freezes between transactions. (Frozen inside one it would keep the shared
+        // database's write lock, and every node would wait for it to thaw or die: a limit of
+        // nodes sharing one SQLite file, see README.) A write sent to it while it is frozen waits
+        // in its socket; after the thaw it still believes it owns the room, and only the fence
+        // in the database can stop it committing.
+        Thread.sleep(forTimeInterval: 0.2)
         cluster.pause(0)
         let pausedAt = Date()
+        early.send(["type": "cell_update", "sheet_id": "demo-sheet", "cell_id": "N2", "value": "frozen-write",
+                    "version": 0, "request_id": "frozen-write"])
         let writer = ClusterWriter(label: "meanwhile", ports: [cluster.port(1)], cells: ["O1", "O2", "O3"])
         writer.start(maxWrites: 2_000, until: pausedAt.addingTimeInterval(30), pause: 0.02)
         Thread.sleep(forTimeInterval: 9)  // longer than the 5 s lease and its 7 s reaping

@@ -45,14 +45,15 @@ final class ClusterService {
         signer = ClusterSigner(secret: secret)
     }
 
-    /// `/api/v1/health`'s "redis": both connections up.
-    var redisIsUp: Bool { client.isConnected && subscriber.isConnected }
+    /// `/api/v1/health`'s "redis": both connections up and this node registered on them.
+    var redisIsUp: Bool { client.isConnected && subscriber.isConnected && users.registered }
 
     func start() {
         subscriber.onMessage = { [unowned self] message in self.receive(message) }
         subscriber.onSubscribed = { [unowned self] channel in self.bus.subscribed(channel) }
         client.onStateChange = { [unowned self] up in
             self.server.log(up ? .info : .warn, up ? "redis_connected" : "redis_down", [("node", .string(self.nodeID))])
+            self.users.redisStateChanged(up: up)
         }
         registerCalls()
         subscriber.subscribe(inboxChannel)

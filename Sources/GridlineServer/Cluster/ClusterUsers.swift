@@ -19,7 +19,10 @@ final class ClusterUsers {
     let liveness: NodeLiveness
     let connections: ClusterConnections
     let limiter: ClusterRateLimiter
+    /// This node's id is held in Redis now; presence and connection changes wait while not.
     private(set) var registered = false
+    /// Registered at least once: a later registration follows a lost Redis and must restore.
+    private var everRegistered = false
     /// Presence and connection changes made before this node's first registration: run once it
     /// holds its id, after the cleanup of a crashed earlier run (which would erase them).
     private var beforeRegistration: [() -> Void] = []
@@ -52,13 +55,15 @@ final class ClusterUsers {
                                    ttlMilliseconds: ClusterService.leaseMilliseconds) { [unowned self] result in
                 switch result {
                 case .success(true):
-                    let wasRegistered = self.registered
+                    guard !self.registered else { return }
+                    let again = self.everRegistered
                     self.registered = true
-                    self.server.log(.info, "node_registered", [("node", .string(node)), ("again", .bool(wasRegistered))])
+                    self.everRegistered = true
+                    self.server.log(.info, "node_registered", [("node", .string(node)), ("again", .bool(again))])
                     let queued = self.beforeRegistration
                     self.beforeRegistration = []
                     for action in queued { action() }
-                    if wasRegistered || self.restoreOnRegistration { self.restore() }
+                    if again || self.restoreOnRegistration { self.restore() }
                     self.restoreOnRegistration = false
                 case .success(false):
                     let text = "node id '\(node)' is in use by another running process; set a different GRIDLINE_NODE_ID"
@@ -72,15 +77,28 @@ final class ClusterUsers {
         }
     }
 
+    /// The command connection broke: Redis may come back empty (a restart), so changes wait
+    /// and the node registers again, and restores its users, as soon as it is back.
+    func redisStateChanged(up: Bool) {
+        if up {
+            register()
+        } else {
+            registered = false
+        }
+    }
+
     private func scheduleHeartbeat() {
         server.loop.schedule(after: ClusterService.renewInterval) { [weak self] in
             guard let self else { return }
             if self.registered {
                 self.liveness.renew(nodeID: self.cluster.nodeID, incarnation: self.cluster.incarnation,
                                     ttlMilliseconds: ClusterService.leaseMilliseconds) { [weak self] result in
-                    // Our key is gone (Redis restarted empty, or we were paused past it and
-                    // reaped): register again and put our users back.
-                    if case .success(false) = result { self?.register() }
+                    // Our key is gone (we were paused past it and reaped): register again and
+                    // put our users back.
+                    if case .success(false) = result {
+                        self?.registered = false
+                        self?.register()
+                    }
                 }
                 self.reap()
             } else {
