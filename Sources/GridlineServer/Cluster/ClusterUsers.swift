@@ -27,6 +27,8 @@ final class ClusterUsers {
     /// holds its id, after the cleanup of a crashed earlier run (which would erase them).
     private var beforeRegistration: [() -> Void] = []
     private var restoreOnRegistration = false
+    /// When this node first found its id held by another incarnation (monotonic ns).
+    private var idConflictSince: UInt64?
     static let maxQueuedBeforeRegistration = 100_000
     /// Users the cluster-wide limit refused, until when (monotonic ns).
     private var refusedUntil: [String: UInt64] = [:]
@@ -55,6 +57,7 @@ final class ClusterUsers {
                                    ttlMilliseconds: ClusterService.leaseMilliseconds) { [unowned self] result in
                 switch result {
                 case .success(true):
+                    self.idConflictSince = nil
                     guard !self.registered else { return }
                     let again = self.everRegistered
                     self.registered = true
@@ -66,6 +69,15 @@ final class ClusterUsers {
                     if again || self.restoreOnRegistration { self.restore() }
                     self.restoreOnRegistration = false
                 case .success(false):
+                    // Another incarnation holds the id: this node's own predecessor killed a
+                    // moment ago (its key expires within a TTL), or a second live process,
+                    // which keeps renewing it. Only the second is refused.
+                    if self.idConflictSince == nil { self.idConflictSince = self.server.loop.now }
+                    let waited = Double(self.server.loop.now - self.idConflictSince!) / 1e9
+                    guard waited > Double(ClusterService.leaseMilliseconds) / 1000 + 2 else {
+                        self.server.log(.warn, "node_id_held", [("node", .string(node)), ("waited_s", .number(waited))])
+                        return
+                    }
                     let text = "node id '\(node)' is in use by another running process; set a different GRIDLINE_NODE_ID"
                     self.server.log(.error, "node_id_in_use", [("node", .string(node))])
                     FileHandle.standardError.write(Data("gridline: \(text)\n".utf8))
@@ -194,7 +206,9 @@ final class ClusterUsers {
 
     /// Every user present in the room on any node; nil when Redis cannot say.
     func roster(room roomID: String, completion: @escaping ([JSONValue]?) -> Void) {
-        whenRegistered { [unowned self] in self.readRoster(room: roomID, completion: completion) }
+        // Unregistered (Redis away): answer now from what this node sees rather than wait.
+        guard registered else { return completion(nil) }
+        readRoster(room: roomID, completion: completion)
     }
 
     private func readRoster(room roomID: String, completion: @escaping ([JSONValue]?) -> Void) {
