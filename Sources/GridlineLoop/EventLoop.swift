@@ -151,6 +151,10 @@ public final class EventLoop: @unchecked Sendable {  // loop-thread state except
     /// Makes a connected socket a `Connection` read by this loop (`EPOLL_CTL_MOD` when the fd
     /// is already in epoll, as an outbound socket is while it connects).
     func register(fd: Int32, peerAddress: String, epollOperation: Int32) -> Connection {
+        // epoll carries the id's low 32 bits beside the fd, and zero there means "a bare fd"
+        // (listener, connect in progress): such an id would never be read. Cluster nodes start
+        // at a multiple of 2^32, so their first connection had one.
+        if UInt32(truncatingIfNeeded: nextConnectionID) == 0 { nextConnectionID += 1 }
         let connection = Connection(id: nextConnectionID, fd: fd, peerAddress: peerAddress, loop: self)
         nextConnectionID += 1
         if Int(fd) >= connectionsByFD.count {
