@@ -57,7 +57,7 @@ final class ClusterScenario {
         let allRooms = [latencyRoom] + fanoutRooms + forwardRooms
         try createRooms(allRooms, on: nodes[0].address)
         try waitForRooms(allRooms.last!, on: nodes.dropFirst().map(\.address))
-        try createRooms(forwardRooms + fanoutRooms, on: single!.address)
+        try createRooms([latencyRoom] + forwardRooms + fanoutRooms, on: single!.address)
         let clusterPorts = nodes.map(\.address.port)
         let clusterWatch = CPUWatch(processes: nodes.enumerated().map { ("n\($0.offset + 1)", $0.element.pid) }
                                     + [("redis", redis!.pid)])
@@ -104,6 +104,16 @@ final class ClusterScenario {
         let figures = load.step(.init(inflight: 1, rate: Self.latencyRate, seconds: options.duration), watch: watch)
         summary.cellLatency = figures
         parts.append(("latency_cells", .object(figures.merging(load.finish()))))
+        // The floor: the same writes and readers on one node (commit, fsync included, before anyone hears).
+        Progress.say("— latency reference: the same cell_update writers and readers on the single node")
+        let singleSeats = ClusterLayout.seats(rooms: 1, nodes: 1, sendersPerRoom: Self.latencySenders,
+                                              readersPerNode: 2 * Self.latencyReaders, senderNode: .fixed(0))
+        let reference = try cellLoad(seats: singleSeats, rooms: [room], ports: [single!.address.port], cellPrefix: "L")
+        guard reference.prepare() else { throw BenchFailure("cell latency reference: not every client joined") }
+        let singleFigures = reference.step(.init(inflight: 1, rate: Self.latencyRate, seconds: options.duration),
+                                           watch: CPUWatch(processes: [("single", single!.pid)]))
+        summary.singleCellLatency = singleFigures
+        parts.append(("latency_cells_single_node", .object(singleFigures.merging(reference.finish()))))
     }
 
     private func fanout(rooms: [String], ports: [UInt16], watch: CPUWatch) throws(BenchFailure) {
@@ -135,6 +145,13 @@ final class ClusterScenario {
         guard load.prepare() else { throw BenchFailure("forwarded: not every writer joined") }
         let clusterFigures = load.step(.init(inflight: inflight, rate: 0, seconds: options.duration), watch: clusterWatch)
         parts.append(("forwarded_cells", .object(clusterFigures.merging(load.finish()))))
+        Progress.say("— the same writes on n1, the owner: cluster overheads without the forward")
+        let ownerSeats = seats.map { ClusterSeat(node: 0, room: $0.room, role: .sender) }
+        let ownerLoad = try cellLoad(seats: ownerSeats, rooms: rooms, ports: clusterPorts, cellPrefix: "O")
+        guard ownerLoad.prepare() else { throw BenchFailure("owner: not every writer joined") }
+        let ownerFigures = ownerLoad.step(.init(inflight: inflight, rate: 0, seconds: options.duration), watch: clusterWatch)
+        parts.append(("owner_cells", .object(ownerFigures.merging(ownerLoad.finish()))))
+        summary.ownerCells = ownerFigures
         Progress.say("— the same writes on the single node")
         try prime(rooms: rooms, port: singlePort)
         let singleSeats = seats.map { ClusterSeat(node: 0, room: $0.room, role: .sender) }

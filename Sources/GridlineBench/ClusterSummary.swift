@@ -6,10 +6,12 @@ import GridlineJSON
 struct ClusterSummary {
     var cursorLatency: JSONObject?
     var cellLatency: JSONObject?
+    var singleCellLatency: JSONObject?
     var clusterFanout: [JSONObject] = []
     var singleFanout: JSONObject?
     var forwarded: JSONObject?
     var singleCells: JSONObject?
+    var ownerCells: JSONObject?
     var twoNodeGridline: [JSONObject] = []
     var twoNodePython: [JSONObject] = []
 
@@ -36,11 +38,14 @@ struct ClusterSummary {
         add("cursor_delivery_ratio", Self.number(cursorLatency, "delivery_ratio"), places: 10_000)
         add("cell_lat_p50_us", Self.number(cellLatency, "remote_p50_us"))
         add("cell_lat_p99_us", Self.number(cellLatency, "remote_p99_us"))
+        add("single_node_cell_lat_p50_us", Self.number(singleCellLatency, "remote_p50_us"))
+        add("single_node_cell_lat_p99_us", Self.number(singleCellLatency, "remote_p99_us"))
         let best = ClusterScenario.best(clusterFanout)
         add("fanout_best_delivered_per_s", best.perSecond)
         add("fanout_best_window", Double(best.window))
         add("fanout_single_node_delivered_per_s", Self.number(singleFanout, "delivered_per_s"))
         add("forwarded_acked_per_s", Self.number(forwarded, "acked_per_s"))
+        add("owner_acked_per_s", Self.number(ownerCells, "acked_per_s"))
         add("single_node_acked_per_s", Self.number(singleCells, "acked_per_s"))
         if let forwarded = Self.number(forwarded, "acked_per_s"), let single = Self.number(singleCells, "acked_per_s"), single > 0 {
             add("forwarded_to_single_ratio", forwarded / single, places: 1000)
@@ -69,6 +74,11 @@ struct ClusterSummary {
             rows.append(Row(name: "cell_update n1 → n2/n3 reader, p50", measured: us(p50), target: "≤ 1000 µs", met: p50.map { $0 <= 1000 }))
             rows.append(Row(name: "cell_update n1 → n2/n3 reader, p99", measured: us(p99), target: "≤ 5000 µs", met: p99.map { $0 <= 5000 }))
         }
+        if let singleCellLatency {
+            rows.append(Row(name: "cell_update on the single node, p50 / p99",
+                            measured: us(Self.number(singleCellLatency, "remote_p50_us")) + " / " + us(Self.number(singleCellLatency, "remote_p99_us")),
+                            target: "reference", met: nil))
+        }
         if !clusterFanout.isEmpty {
             let best = ClusterScenario.best(clusterFanout)
             rows.append(Row(name: "room events through Redis (3 nodes, window \(best.window))", measured: rate(best.perSecond),
@@ -80,15 +90,19 @@ struct ClusterSummary {
         }
         if let forwarded, let singleCells {
             let f = Self.number(forwarded, "acked_per_s") ?? 0, s = Self.number(singleCells, "acked_per_s") ?? 0
-            rows.append(Row(name: "forwarded durable writes (n2, n3 → n1)", measured: rate(f), target: "≥ 50% of single", met: s > 0 && f >= s / 2))
-            rows.append(Row(name: "same writes on the single node", measured: rate(s),
-                            target: s > 0 ? String(format: "ratio %.2f", f / s) : "", met: nil))
+            rows.append(Row(name: "forwarded durable writes (n2, n3 → n1)", measured: rate(f) + (s > 0 ? String(format: " (%.0f%%)", 100 * f / s) : ""),
+                            target: "≥ 50% of single", met: s > 0 && f >= s / 2))
+            if let owner = Self.number(ownerCells, "acked_per_s") {
+                rows.append(Row(name: "same writes on n1, the owner (no forward)",
+                                measured: rate(owner) + (s > 0 ? String(format: " (%.0f%%)", 100 * owner / s) : ""), target: "reference", met: nil))
+            }
+            rows.append(Row(name: "same writes on the single node", measured: rate(s), target: "reference", met: nil))
         }
         if !twoNodePython.isEmpty {
             let g = ClusterScenario.best(twoNodeGridline).perSecond, p = ClusterScenario.best(twoNodePython).perSecond
-            rows.append(Row(name: "2-node fan-out, Gridline", measured: rate(g), target: "≥ 10× python-socketio", met: p > 0 && g >= 10 * p))
-            rows.append(Row(name: "2-node fan-out, python-socketio AsyncRedisManager", measured: rate(p),
-                            target: p > 0 ? String(format: "ratio %.1f×", g / p) : "", met: nil))
+            rows.append(Row(name: "2-node fan-out, Gridline", measured: rate(g) + (p > 0 ? String(format: " (%.1f×)", g / p) : ""),
+                            target: "≥ 10× python-socketio", met: p > 0 && g >= 10 * p))
+            rows.append(Row(name: "2-node fan-out, python-socketio AsyncRedisManager", measured: rate(p), target: "reference", met: nil))
         }
         return rows
     }
