@@ -62,7 +62,7 @@ let package = Package(
             name: "GridlineClusterTests",
             dependencies: ["GridlineCluster", "GridlineRedis", "GridlineRESP", "GridlineLoop"]
         ),
-        .testTarget(name: "GridlineBenchTests", dependencies: ["GridlineBench"]),
+        .testTarget(name: "GridlineBenchTests", dependencies: ["GridlineBench", "GridlineJSON"]),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["GridlineServer", "GridlineCrypto", "GridlineJSON", "GridlineWebSocket"]

@@ -4,7 +4,7 @@
 /// tested on its own; the secret is resolved later by `BenchSecret`.
 public struct BenchOptions: Sendable, Equatable {
     public enum Scenario: String, Sendable, CaseIterable {
-        case fanout, idle, connect, cells, socketio, formulas
+        case fanout, idle, connect, cells, socketio, formulas, cluster
     }
 
     /// The parts of `--scenario socketio`, run in this order.
@@ -62,6 +62,13 @@ public struct BenchOptions: Sendable, Equatable {
     public var rangeFormulas = 1000
     public var edits = 3
     public var rangeEdits = 20
+    /// cluster: rooms of the cross-node fan-out, the windows it steps through (offered load,
+    /// lowest first), the python interpreter that has python-socketio, aiohttp and redis (the
+    /// peer comparison runs only with it) and the Redis server to start.
+    public var rooms = 50
+    public var windows = [1, 4, 16, 64]
+    public var peerPython: String?
+    public var redisServer = "redis-server"
     public var label = ""
     public var help = false
 
@@ -77,6 +84,7 @@ public struct BenchOptions: Sendable, Equatable {
         case .cells: return 20
         case .socketio: return 100
         case .formulas: return 1
+        case .cluster: return 20
         }
     }
 
@@ -94,7 +102,8 @@ public struct BenchOptions: Sendable, Equatable {
         "--senders", "--rate", "--window", "--duration", "--drain", "--hold", "--settle", "--concurrency",
         "--connect-timeout", "--join-timeout", "--close-timeout", "--inflight", "--server-pid", "--label",
         "--parts", "--pollers", "--load-clients", "--load-rate", "--load-window", "--idle-sessions",
-        "--data-dir", "--rows", "--range-formulas", "--edits", "--range-edits",
+        "--data-dir", "--rows", "--range-formulas", "--edits", "--range-edits", "--rooms", "--windows", "--peer-python",
+        "--redis-server",
     ]
 
     /// Parses `--flag value` and `--flag=value` forms; unknown flags and bad numbers are errors.
@@ -136,7 +145,7 @@ public struct BenchOptions: Sendable, Equatable {
         switch flag {
         case "--scenario":
             guard let parsed = Scenario(rawValue: value) else {
-                throw UsageError(description: "--scenario must be fanout, idle, connect, cells, socketio or formulas")
+                throw UsageError(description: "--scenario must be fanout, idle, connect, cells, socketio, formulas or cluster")
             }
             scenario = parsed
         case "--host": host = value
@@ -183,6 +192,10 @@ public struct BenchOptions: Sendable, Equatable {
         case "--range-formulas": rangeFormulas = try Self.integer(flag, value, in: 1...1000)
         case "--edits": edits = try Self.integer(flag, value, in: 1...100)
         case "--range-edits": rangeEdits = try Self.integer(flag, value, in: 1...10_000)
+        case "--rooms": rooms = try Self.integer(flag, value, in: 1...10_000)
+        case "--windows": windows = try Self.integerList(flag, value, in: 1...65536)
+        case "--peer-python": peerPython = try Self.nonEmpty(flag, value)
+        case "--redis-server": redisServer = try Self.nonEmpty(flag, value)
         default: throw UsageError(description: "unknown flag \(flag)")
         }
     }
@@ -202,6 +215,19 @@ public struct BenchOptions: Sendable, Equatable {
         return value
     }
 
+    /// A comma-separated list of integers, each in `range`, kept in the order given.
+    static func integerList(_ flag: String, _ text: String, in range: ClosedRange<Int>) throws(UsageError) -> [Int] {
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false)
+        var values: [Int] = []
+        for part in parts {
+            guard let value = Int(part), range.contains(value) else {
+                throw UsageError(description: "\(flag) takes a comma-separated list of integers in \(range.lowerBound)...\(range.upperBound)")
+            }
+            values.append(value)
+        }
+        return values
+    }
+
     private static func number(_ flag: String, _ text: String, in range: ClosedRange<Double>) throws(UsageError) -> Double {
         guard let value = Double(text), value.isFinite, range.contains(value) else {
             throw UsageError(description: "\(flag) must be a number in \(range.lowerBound)...\(range.upperBound)")
@@ -215,7 +241,7 @@ public struct BenchOptions: Sendable, Equatable {
     }
 
     public static let usage = """
-        usage: gridline bench [--scenario fanout|idle|connect|cells|socketio|formulas] [flags]
+        usage: gridline bench [--scenario fanout|idle|connect|cells|socketio|formulas|cluster] [flags]
         Load-tests a Gridline server over real WebSocket connections; prints one JSON line of
         results on stdout and progress on stderr. Every run ends by itself.
 
@@ -250,6 +276,14 @@ public struct BenchOptions: Sendable, Equatable {
                  data dir (a temporary one, removed after, unless given) and restart it to time
                  the first edit after a restart; without it the restart phase is skipped and the
                  server needs WEBSOCKET_MAX_MESSAGE_BYTES ≥ 1048576 and raised request limits
+        cluster: starts its own redis-server (--redis-server PATH) on a free port, three
+                 `gridline serve` nodes on it sharing a fresh data dir, and one node without Redis;
+                 measures cross-node latency (cursor_move and cell_update), cross-node fan-out in
+                 --rooms N (50) stepping through --windows 1,4,16,64, forwarded cell writes
+                 (--clients N (20) writers, --inflight N) against the single node, each for
+                 --duration S; with --peer-python PY (python-socketio, aiohttp, redis installed)
+                 also two python-socketio AsyncRedisManager servers (Tests/support/bench/
+                 socketio_redis_peer.py) under the same fan-out; --data-dir D keeps the logs
         gridline bench --scenario formula-engine [--rows N] [--range-formulas N] [--repeats N]
                  the formula engine alone, in-process: chain and range recalculation, no store
         The server's own limits apply: raise WEBSOCKET_CURSOR_RATE, WEBSOCKET_REQUESTS_PER_MINUTE,

@@ -14,6 +14,14 @@ final class ClientPool {
         var concurrency: Int
         var connectTimeout: UInt64
         var closeTimeout: UInt64
+        /// Per-client ports (client i connects to `ports[i]` on the same host), for loads spread
+        /// over several servers; empty means every client uses `address.port`.
+        var ports: [UInt16] = []
+
+        func address(of index: Int) -> ServerAddress {
+            guard index < ports.count else { return address }
+            return address.with(port: ports[index])
+        }
     }
 
     let settings: Settings
@@ -130,7 +138,7 @@ final class ClientPool {
         liveCount += 1
         client.launchedAt = now
         client.state = .connecting
-        switch BenchConnect.start(settings.address, epollFD: epoll.fd, token: UInt64(client.index)) {
+        switch BenchConnect.start(settings.address(of: client.index), epollFD: epoll.fd, token: UInt64(client.index)) {
         case .connected(let fd):
             client.fd = fd
             sendHandshake(client)
@@ -147,7 +155,7 @@ final class ClientPool {
         client.expectedAccept = ClientHandshake.expectedAccept(forKey: key)
         client.state = .handshaking
         client.outbox.append(contentsOf: ClientHandshake.request(
-            path: settings.path, host: settings.hostHeader, port: settings.address.port,
+            path: settings.path, host: settings.hostHeader, port: settings.address(of: client.index).port,
             token: tokenFor(client.index), key: key))
         markForFlush(client)
     }

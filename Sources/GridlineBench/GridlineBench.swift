@@ -29,12 +29,15 @@ public enum BenchCommand {
         do {
             let environment = ProcessInfo.processInfo.environment
             // A server the bench starts itself takes the bench's secret, so none needs to be configured.
-            let secret = options.spawnServer && options.secret == nil && options.secretFile == nil
+            let secret = (options.spawnServer || options.scenario == .cluster) && options.secret == nil && options.secretFile == nil
                 && (environment["JWT_SECRET_KEY"] ?? "").isEmpty
                 ? Array("gridline-bench-\(UInt64.random(in: 1...UInt64.max))-0123456789abcdef".utf8)
                 : try BenchTokens.resolveSecret(options, environment: environment)
             let line: String
-            if options.scenario == .socketio {
+            if options.scenario == .cluster {
+                raiseFileLimit(needed: 4096)
+                line = try ClusterScenario(options: options, address: address, tokens: BenchTokens(secret: secret)).run()
+            } else if options.scenario == .socketio {
                 raiseFileLimit(needed: SocketIOScenario.descriptorsNeeded(options) + 64)
                 line = try SocketIOScenario(options: options, address: address, tokens: BenchTokens(secret: secret)).run()
             } else {
@@ -69,7 +72,7 @@ public enum BenchCommand {
         case .idle: scenario = IdleScenario(options: options, pool: pool, tokens: tokens)
         case .fanout: scenario = FanoutScenario(options: options, pool: pool, tokens: tokens)
         case .cells: scenario = CellsScenario(options: options, pool: pool, tokens: tokens)
-        case .socketio, .formulas: throw BenchFailure("\(options.scenario) runs its own clients")
+        case .socketio, .formulas, .cluster: throw BenchFailure("\(options.scenario) runs its own clients")
         }
         scenario.run()
         scenario.printLimitHints()

@@ -4,7 +4,7 @@ import Glibc
 /// told to, so a typo in `--host` cannot turn it into a flood against someone else's machine.
 public struct ServerAddress: Sendable, Equatable {
     public let octets: (UInt8, UInt8, UInt8, UInt8)
-    public let port: UInt16
+    public private(set) var port: UInt16
 
     public static func == (lhs: ServerAddress, rhs: ServerAddress) -> Bool {
         lhs.octets == rhs.octets && lhs.port == rhs.port
@@ -23,6 +23,13 @@ public struct ServerAddress: Sendable, Equatable {
         }
         octets = (values[0], values[1], values[2], values[3])
         self.port = port
+    }
+
+    /// The same host on another port.
+    public func with(port: UInt16) -> ServerAddress {
+        var copy = self
+        copy.port = port
+        return copy
     }
 
     /// 127.0.0.0/8 (RFC 1122 §3.2.1.3).

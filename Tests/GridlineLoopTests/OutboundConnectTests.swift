@@ -78,6 +78,32 @@ final class OutboundConnectTests: XCTestCase {
         }
     }
 
+    func testAConnectionWhoseIdIsAMultipleOfTwoToThe32IsStillRead() throws {
+        // Cluster nodes start their ids at random << 32 (SPEC §15): the first connection's
+        // epoll tag must still name it, or its bytes are never read and the loop spins.
+        let loop = self.loop!
+        try onLoop { loop.startConnectionIDs(at: 7 << 32) }
+        let port = try onLoop { try loop.listen(host: "127.0.0.1", port: 0) { $0.delegate = Echo() }.port }
+        let done = DispatchSemaphore(value: 0)
+        let collector = Collector(expected: 4, done: done)
+        nonisolated(unsafe) var id: UInt64 = 0
+        try onLoop {
+            loop.connect(host: "127.0.0.1", port: port, timeout: 2) { result in
+                guard case .success(let connection) = result else { return XCTFail("\(result)") }
+                id = connection.id
+                connection.delegate = collector
+                connection.write(Array("ping".utf8))
+            }
+        }
+        XCTAssertEqual(done.wait(timeout: .now() + 5), .success, "the echo came back")
+        try onLoop {
+            XCTAssertEqual(String(decoding: collector.received, as: UTF8.self), "ping")
+            // Accepted and outbound sides take ids 7 << 32 | 1 and | 2, in whichever order they register.
+            XCTAssertEqual(id >> 32, 7)
+            XCTAssertTrue([1, 2].contains(id & 0xFFFF_FFFF), "\(id & 0xFFFF_FFFF)")
+        }
+    }
+
     func testConnectToAPortNobodyListensOnFailsWithConnectionRefused() throws {
         let loop = self.loop!
         // Bind a port, then close it, so nothing listens there.
