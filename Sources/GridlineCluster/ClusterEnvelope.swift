@@ -48,6 +48,16 @@ public struct ClusterSigner: Sendable {
         case tooShort, badMAC, badHeader
     }
 
+    /// The header alone, unauthenticated: only to drop what this node published itself (Redis
+    /// echoes a node's own room events back to it) before paying for the MAC.
+    public func unverifiedHeader(_ bytes: [UInt8]) -> JSONObject? {
+        let start = Self.macLength
+        guard bytes.count >= start + 4 else { return nil }
+        let length = Int(bytes[start]) << 24 | Int(bytes[start + 1]) << 16 | Int(bytes[start + 2]) << 8 | Int(bytes[start + 3])
+        guard length <= Self.maxHeaderBytes, start + 4 + length <= bytes.count else { return nil }
+        return try? JSONParser.parse(bytes[(start + 4)..<(start + 4 + length)]).objectValue
+    }
+
     /// The envelope, if the MAC is right and the header is a JSON object.
     public func open(_ bytes: [UInt8]) throws(OpenError) -> ClusterEnvelope {
         guard bytes.count >= Self.macLength + 4 else { throw .tooShort }

@@ -38,11 +38,25 @@ extension AdminService {
                     buckets: loopLag.histogram.cumulative, sum: loopLag.histogram.sum, count: loopLag.histogram.count)
         p.single("gridline_resident_memory_bytes", .gauge, "Resident set size of the process.", Double(Self.residentBytes()))
         appendDatabaseMetrics(&p)
+        appendClusterMetrics(&p)
         return p.text
     }
 }
 
 extension AdminService {
+    /// Only in a cluster (SPEC §15).
+    private func appendClusterMetrics(_ p: inout PrometheusText) {
+        guard let cluster = server.cluster else { return }
+        p.single("gridline_cluster_redis_up", .gauge, "1 while both Redis connections are up and the node is registered.",
+                 cluster.redisIsUp ? 1 : 0)
+        p.single("gridline_cluster_owned_shards", .gauge, "Shards of rooms this node owns.", Double(cluster.ownership.ownedShards.count))
+        p.single("gridline_cluster_forwards_total", .counter, "Cell writes sent to another node.", Double(server.stats.forwardsSent))
+        p.single("gridline_cluster_gap_repairs_total", .counter, "Gaps in a sheet's events filled from the database.",
+                 Double(server.stats.gapRepairs))
+        p.single("gridline_cluster_messages_refused_total", .counter, "Cluster messages whose MAC or header was wrong.",
+                 Double(server.stats.clusterForgeries))
+    }
+
     private func appendDatabaseMetrics(_ p: inout PrometheusText) {
         let db = server.store.writer.metrics()
         p.single("gridline_db_commits_total", .counter, "Group commits of the writer thread.", Double(db.commits))

@@ -103,6 +103,14 @@ final class AdminService {
             ("database", databaseFigures()),
             ("memory", ["rss_bytes": JSONValue(rss), "open_connections": JSONValue(server.loop.connectionCount)] as JSONValue),
         ])
+        if let cluster = server.cluster {
+            object.members.append(("cluster", [
+                "node_id": .string(cluster.nodeID), "redis": .string(cluster.redisIsUp ? "ok" : "down"),
+                "owned_shards": JSONValue(cluster.ownership.ownedShards.count),
+                "forwards_sent": JSONValue(Int(server.stats.forwardsSent)), "gap_repairs": JSONValue(Int(server.stats.gapRepairs)),
+                "messages_refused": JSONValue(Int(server.stats.clusterForgeries)),
+            ]))
+        }
         return .object(object)
     }
 

@@ -91,7 +91,9 @@ enum OpenAPISchemas {
             ("Health", object([
                 ("status", constant("ok")), ("storage", enumeration(["ok", "down"])), ("version", string()),
                 ("uptime_seconds", integer()),
-            ])),
+                // Only on a node of a cluster (SPEC §15).
+                ("redis", enumeration(["ok", "down"])), ("node_id", string()),
+            ], required: ["status", "storage", "version", "uptime_seconds"])),
         ]
     }
 

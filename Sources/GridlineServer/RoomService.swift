@@ -158,14 +158,16 @@ final class RoomService {
 
     /// Queues one encoded frame to every member but `except`. Droppable frames (cursor, typing)
     /// are skipped for members whose send buffer is backing up.
+    /// `coalesce` names what a later message replaces (a user's cursor): other nodes get only
+    /// the last one of a loop pass.
     func broadcast(_ chunk: OutgoingMessage, in room: LiveRoom<ClientSession>, except: ClientSession?,
-                   droppable: Bool = false) {
+                   droppable: Bool = false, coalesce: String? = nil) {
         room.messagesSent += 1
         for member in room.members where member !== except {
             member.send(chunk, droppable: droppable)
         }
         if !droppable, server.engineIO.recovery.isLogging { server.engineIO.recovery.record(chunk, room: room.id) }
-        server.cluster?.bus.publish(chunk, room: room.id, droppable: droppable)
+        server.cluster?.bus.publish(chunk, room: room.id, droppable: droppable, coalesce: coalesce)
     }
 
     /// A room event another node published: to the members here.
@@ -230,7 +232,8 @@ final class RoomService {
             ("username", .string(session.user.username)), ("cursor", cursor.json),
         ]
         if let meta { fields.append(("meta", meta)) }
-        broadcast(OutgoingMessage("cursor_moved", fields), in: room, except: session, droppable: true)
+        broadcast(OutgoingMessage("cursor_moved", fields), in: room, except: session, droppable: true,
+                  coalesce: "cursor\u{0}" + session.user.id)
     }
 
     private func typing(_ session: ClientSession, _ message: IncomingMessage, started: Bool) throws {

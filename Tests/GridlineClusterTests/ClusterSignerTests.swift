@@ -41,3 +41,14 @@ final class ClusterSignerTests: XCTestCase {
         }
     }
 }
+
+extension ClusterSignerTests {
+    func testTheUnverifiedHeaderIsReadableButOpeningStillChecksTheMAC() {
+        var sealed = signer.seal(ClusterEnvelope(header: JSONObject([("n", "node-a")]), body: Array("x".utf8)))
+        XCTAssertEqual(signer.unverifiedHeader(sealed)?["n"], "node-a")
+        sealed[0] ^= 0xff
+        XCTAssertEqual(signer.unverifiedHeader(sealed)?["n"], "node-a")
+        XCTAssertThrowsError(try signer.open(sealed))
+        XCTAssertNil(signer.unverifiedHeader(Array("short".utf8)))
+    }
+}

@@ -88,6 +88,9 @@ final class ClusterService {
     }
 
     private func receive(_ message: RedisMessage) {
+        // Our own room events come back from Redis: dropped unread (a forged "from us" is
+        // dropped too, which is harmless).
+        if message.channel.isSharded, signer.unverifiedHeader(message.payload)?["n"]?.stringValue == nodeID { return }
         let envelope: ClusterEnvelope
         do {
             envelope = try signer.open(message.payload)

@@ -87,8 +87,28 @@ final class RoomBus {
 
     // MARK: Publishing
 
-    /// A room event other than a cell update (presence, cursor, typing, broadcast).
-    func publish(_ frame: OutgoingMessage, room roomID: String, droppable: Bool) {
+    /// Coalesced events waiting for the end of the loop pass, by room and key.
+    private var coalesced: [String: [String: OutgoingMessage]] = [:]
+    private var coalesceFlushScheduled = false
+
+    /// A room event other than a cell update (presence, cursor, typing, broadcast). With
+    /// `coalesce`, a later event under the same key in the same loop pass replaces it.
+    func publish(_ frame: OutgoingMessage, room roomID: String, droppable: Bool, coalesce: String? = nil) {
+        guard let coalesce else { return send(frame, room: roomID, droppable: droppable) }
+        coalesced[roomID, default: [:]][coalesce] = frame
+        guard !coalesceFlushScheduled else { return }
+        coalesceFlushScheduled = true
+        server.loop.schedule(after: 0) { [unowned self] in
+            self.coalesceFlushScheduled = false
+            let pending = self.coalesced
+            self.coalesced = [:]
+            for (roomID, frames) in pending {
+                for frame in frames.values { self.send(frame, room: roomID, droppable: true) }
+            }
+        }
+    }
+
+    private func send(_ frame: OutgoingMessage, room roomID: String, droppable: Bool) {
         var header = JSONObject([("k", "e"), ("n", .string(cluster.nodeID)), ("r", .string(roomID)), ("y", .string(frame.type))])
         if droppable { header.members.append(("d", true)) }
         cluster.client.publishSharded(cluster.signer.seal(ClusterEnvelope(header: header, body: frame.json)),
