@@ -119,25 +119,22 @@ final class CellService: @unchecked Sendable {  // loop thread only; store callb
         }
         switch result {
         case .success(.single(let outcome)):
-            finishCellUpdate(.success(outcome), request: request, session: session)
+            finishCellUpdate(outcome, request: request, session: session)
         case .success(.batch(let outcome)):
-            finishCellBatch(.success(outcome), request: request, session: session)
+            finishCellBatch(outcome, request: request, session: session)
         case .success(.duplicate(let outcome)):
             server.cluster?.forwarding.answerDuplicate(request, outcome: outcome)
         case .failure(let error):
-            let refusal = server.storeFailure(error, user: request.user)
-            if let session { session.send(error: refusal, requestID: request.requestID) }
-            server.cluster?.forwarding.answer(request, error: refusal)
+            refuse(request, session: session, server.storeFailure(error, user: request.user))
         }
     }
 
-    private func finishCellUpdate(_ result: Result<CellUpdateOutcome, Error>, request: CellWriteRequest,
-                                  session: ClientSession?) {
+    private func finishCellUpdate(_ outcome: CellUpdateOutcome, request: CellWriteRequest, session: ClientSession?) {
         let sheet = request.sheet
         let user = request.user
         let requestID = request.requestID
-        switch result {
-        case .success(.applied(let cell, let recalculated)):
+        switch outcome {
+        case .applied(let cell, let recalculated):
             server.stats.cellUpdatesApplied += 1
             let frame = OutgoingMessage("cell_updated", [
                 ("sheet_id", .string(sheet.id)), ("cell_id", .string(cell.cellId)), ("value", Self.jsonValue(cell.valueJSON)),
@@ -148,13 +145,11 @@ final class CellService: @unchecked Sendable {  // loop thread only; store callb
             broadcastRecalculated(recalculated, causeSeq: cell.seq, sheet: sheet, user: user, alsoTo: session,
                                   origin: request.origin)
             server.cluster?.forwarding.answer(request, applied: (cell.seq, recalculated.last?.seq ?? cell.seq))
-        case .success(.conflict(let current)):
+        case .conflict(let current):
             server.stats.cellConflicts += 1
             refuse(request, session: session, MessageError(.VERSION_CONFLICT,
                                              "cell \(current.cellId) is at version \(current.version); your edit was not applied",
                                              extra: [("cell_id", .string(current.cellId)), ("current", Self.cellJSON(current))]))
-        case .failure(let error):
-            refuse(request, session: session, server.storeFailure(error, user: user))
         }
     }
 
@@ -184,12 +179,12 @@ final class CellService: @unchecked Sendable {  // loop thread only; store callb
                                 origin: .local(sessionID: session.id)))
     }
 
-    private func finishCellBatch(_ result: Result<BatchOutcome, Error>, request: CellWriteRequest, session: ClientSession?) {
+    private func finishCellBatch(_ outcome: BatchOutcome, request: CellWriteRequest, session: ClientSession?) {
         let sheet = request.sheet
         let user = request.user
         let requestID = request.requestID
-        switch result {
-        case .success(.applied(let cells, let recalculated)):
+        switch outcome {
+        case .applied(let cells, let recalculated):
             server.stats.cellUpdatesApplied += UInt64(cells.count)
             let frame = OutgoingMessage("cells_updated", [
                 ("sheet_id", .string(sheet.id)), ("user_id", .string(user.id)), ("username", .string(user.username)),
@@ -199,14 +194,12 @@ final class CellService: @unchecked Sendable {  // loop thread only; store callb
             broadcastCellEvent(frame, sheet: sheet, alsoTo: session, seqs: (first, last), origin: request.origin)
             broadcastRecalculated(recalculated, causeSeq: last, sheet: sheet, user: user, alsoTo: session, origin: request.origin)
             server.cluster?.forwarding.answer(request, applied: (first, recalculated.last?.seq ?? last))
-        case .success(.conflicts(let conflicts)):
+        case .conflicts(let conflicts):
             server.stats.cellConflicts += 1
             refuse(request, session: session, MessageError(.VERSION_CONFLICT, "\(conflicts.count) cell(s) changed since you read them; nothing was applied",
                                              extra: [("conflicts", .array(conflicts.map { conflict in
                                                  ["cell_id": .string(conflict.cellId), "current": Self.cellJSON(conflict.current)]
                                              }))]))
-        case .failure(let error):
-            refuse(request, session: session, server.storeFailure(error, user: user))
         }
     }
 

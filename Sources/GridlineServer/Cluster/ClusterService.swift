@@ -3,6 +3,7 @@ import GridlineCluster
 import GridlineJSON
 import GridlineLoop
 import GridlineRedis
+import GridlineStore
 
 /// This node's part in a cluster (SPEC §15): its Redis connections (one pipelined command
 /// connection, one subscriber), its name and incarnation, and the pieces that make several
@@ -63,6 +64,7 @@ final class ClusterService {
         ownership.start()
         bus.start()
         users.start()
+        scheduleForwardLogPrune()
         server.log(.info, "cluster_node", [("node", .string(nodeID)), ("incarnation", .string(incarnation)),
                                            ("redis", .string("\(client.configuration.host):\(client.configuration.port)"))])
     }
@@ -80,6 +82,16 @@ final class ClusterService {
         }
         users.unregister { [unowned self] in self.server.loop.schedule(after: 0.05, close) }
         server.loop.schedule(after: 1, close)
+    }
+
+    /// Idempotency keys are needed for seconds (a forward's retries); kept a day, pruned hourly.
+    private func scheduleForwardLogPrune() {
+        server.loop.schedule(after: 3600) { [weak self] in
+            guard let self else { return }
+            let before = Timestamp.nowMilliseconds() - 86_400_000
+            self.server.store.writer.submit({ db in try ForwardLog.prune(db, before: before) }, completion: { _ in })
+            self.scheduleForwardLogPrune()
+        }
     }
 
     /// Sends a sealed envelope to another node's inbox.
