@@ -31,6 +31,8 @@ final class ShardOwnership {
     }
 
     private var states = [State](repeating: .unknown, count: ShardMap.shardCount)
+    /// Set by a graceful shutdown: shards were handed over and are never taken again.
+    private var stopping = false
 
     init(cluster: ClusterService) {
         self.cluster = cluster
@@ -57,6 +59,7 @@ final class ShardOwnership {
     /// Where a write to `roomID` goes now; may ask Redis (and SQLite, to take the shard over).
     func route(room roomID: String, completion: @escaping (Route) -> Void) {
         let shard = ShardMap.shard(ofRoom: roomID)
+        if stopping { return completion(.unavailable("this node is shutting down")) }
         switch states[shard] {
         case .owned(let fence): completion(.local(shard: shard, fence: fence))
         case .remote(let node): completion(.remote(node: node))
@@ -149,6 +152,7 @@ final class ShardOwnership {
     }
 
     func releaseAll() {
+        stopping = true
         let held = ownedShards
         for (shard, _) in held { states[shard] = .unknown }
         leases.release(held)
