@@ -85,9 +85,43 @@ struct CellValueGrid {
         return base + Self.offset(cell.row)
     }
 
-    /// Every non-empty value inside `rect`, in no particular order. Probes the rect's blocks
-    /// when they are fewer than the blocks held, otherwise walks the blocks held.
+    /// Every non-empty value inside `rect`, column by column, rows ascending.
     func forEachValue(in rect: SheetRect, _ body: (SheetCell, FormulaValue) -> Void) {
+        forEachBlock(in: rect) { base, column, low, high in
+            for row in low...high {
+                let value = slots[base + Self.offset(row)]
+                if case .empty = value { continue }
+                body(SheetCell(column: column, row: row), value)
+            }
+        }
+    }
+
+    /// The summary SUM, AVERAGE, MIN, MAX and COUNT read, folded in `forEachValue`'s order
+    /// in a loop over each block's slots: no call per cell.
+    func summary(in rect: SheetRect) -> FormulaRangeSummary {
+        var summary = FormulaRangeSummary()
+        slots.withUnsafeBufferPointer { slots in
+            forEachBlock(in: rect) { base, column, low, high in
+                var index = base + Self.offset(low)
+                for row in low...high {
+                    switch slots[index] {
+                    case .number(let n): summary.add(number: n)
+                    case .boolean(let b): summary.add(number: b ? 1 : 0)
+                    case .error(let e): summary.add(error: e, at: SheetCell(column: column, row: row))
+                    case .text, .empty: break
+                    }
+                    index += 1
+                }
+            }
+        }
+        return summary
+    }
+
+    /// Each stored block overlapping `rect` with the rows of it inside `rect` (`low...high`),
+    /// in column order, blocks ascending. Probes the rect's blocks when they are fewer than
+    /// the blocks held, otherwise walks the blocks held, sorted, so a sum adds in the same
+    /// order in every process — a dictionary's order changes with its per-process hash seed.
+    private func forEachBlock(in rect: SheetRect, _ body: (_ base: Int, _ column: Int32, _ low: Int32, _ high: Int32) -> Void) {
         let firstBlock = rect.top >> Self.shift
         let lastBlock = rect.bottom >> Self.shift
         let blocksInRect = Int64(lastBlock - firstBlock + 1) * Int64(rect.right - rect.left + 1)
@@ -95,13 +129,11 @@ struct CellValueGrid {
             for column in rect.left...rect.right {
                 for block in firstBlock...lastBlock {
                     guard let base = blockBase[Self.blockKey(column: column, row: block << Self.shift)] else { continue }
-                    visit(base: base, column: column, firstRow: block << Self.shift, rect: rect, body)
+                    let firstRow = block << Self.shift
+                    body(base, column, max(firstRow, rect.top), min(firstRow + Self.rowsPerBlock - 1, rect.bottom))
                 }
             }
         } else {
-            // The rect spans more blocks than exist (`A:A`): walk the stored ones, sorted, so a
-            // sum adds in the same order (column by column, rows ascending) in every process —
-            // a dictionary's order changes with its per-process hash seed.
             var inRect: [(key: UInt64, base: Int)] = []
             for (key, base) in blockBase {
                 let column = Int32(bitPattern: UInt32(truncatingIfNeeded: key >> 32))
@@ -114,21 +146,8 @@ struct CellValueGrid {
             for (key, base) in inRect {
                 let column = Int32(bitPattern: UInt32(truncatingIfNeeded: key >> 32))
                 let firstRow = Int32(bitPattern: UInt32(truncatingIfNeeded: key) << UInt32(Self.shift))
-                visit(base: base, column: column, firstRow: firstRow, rect: rect, body)
+                body(base, column, max(firstRow, rect.top), min(firstRow + Self.rowsPerBlock - 1, rect.bottom))
             }
-        }
-    }
-
-    @inline(__always)
-    private func visit(base: Int, column: Int32, firstRow: Int32, rect: SheetRect,
-                       _ body: (SheetCell, FormulaValue) -> Void) {
-        let low = max(firstRow, rect.top)
-        let high = min(firstRow + Self.rowsPerBlock - 1, rect.bottom)
-        guard low <= high else { return }
-        for row in low...high {
-            let value = slots[base + Self.offset(row)]
-            if case .empty = value { continue }
-            body(SheetCell(column: column, row: row), value)
         }
     }
 }

@@ -1,0 +1,57 @@
+/// What SUM, AVERAGE, MIN, MAX and COUNT read from one range, gathered in one walk: the
+/// compensated sum, how many numbers, the least and greatest, and the first error in
+/// LibreOffice's order (column by column).
+///
+/// Why: a sheet with `SUM(A1:A100000)`, `AVERAGE(A1:A100000)` and `MAX(A1:A100000)` walked
+/// the column once per function. A summary is built by one walk, the source may keep it for
+/// the range, and each function reads its answer off it. The numbers go in the order the
+/// source visits them and each field is folded exactly as the functions fold their own, so
+/// results are the same to the bit.
+public struct FormulaRangeSummary: Equatable, Sendable {
+    private var sum = FormulaKahanSum()
+    /// Numbers and booleans seen.
+    public private(set) var count = 0
+    private var least = Double.infinity
+    private var greatest = -Double.infinity
+    private var firstErrorCell: SheetCell?
+    /// The error at `firstErrorCell`.
+    public private(set) var error: FormulaError?
+
+    public init() {}
+
+    /// Adds a range's number (a boolean as 1 or 0).
+    @inline(__always)
+    public mutating func add(number n: Double) {
+        sum.add(n)
+        count += 1
+        least = min(least, n)
+        greatest = max(greatest, n)
+    }
+
+    /// Notes an error held at `cell`; the first in column order is kept.
+    public mutating func add(error: FormulaError, at cell: SheetCell) {
+        if let current = firstErrorCell, !FormulaRangeOrder.precedes(cell, current) { return }
+        firstErrorCell = cell
+        self.error = error
+    }
+
+    /// Adds one non-empty cell's value: numbers and booleans count, text is skipped.
+    @inline(__always)
+    public mutating func add(_ value: FormulaValue, at cell: SheetCell) {
+        switch value {
+        case .number(let n): add(number: n)
+        case .boolean(let b): add(number: b ? 1 : 0)
+        case .error(let e): add(error: e, at: cell)
+        case .text, .empty: break
+        }
+    }
+
+    /// SUM's answer.
+    public var total: Double { sum.total }
+
+    /// MIN's answer: 0 when there are no numbers.
+    public var minimum: Double { least == .infinity ? 0 : least }
+
+    /// MAX's answer: 0 when there are no numbers.
+    public var maximum: Double { greatest == -.infinity ? 0 : greatest }
+}
