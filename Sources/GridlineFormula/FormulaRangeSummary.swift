@@ -35,6 +35,41 @@ public struct FormulaRangeSummary: Equatable, Sendable {
         self.error = error
     }
 
+    /// Adds the values of one column's consecutive rows from `firstRow` on, as `add(_:at:)`
+    /// would one by one: a source's bulk walk, with no call per cell across modules.
+    public mutating func add(_ values: UnsafeBufferPointer<FormulaValue>, column: Int32, firstRow: Int32) {
+        // The fields in locals for the loop: through `self` every step stored and reloaded
+        // them, the buffer possibly aliasing it.
+        var sum = self.sum
+        var count = self.count
+        var least = self.least
+        var greatest = self.greatest
+        var row = firstRow
+        for value in values {
+            let n: Double
+            switch value {
+            case .number(let number): n = number
+            case .boolean(let b): n = b ? 1 : 0
+            case .error(let e):
+                add(error: e, at: SheetCell(column: column, row: row))
+                row += 1
+                continue
+            case .text, .empty:
+                row += 1
+                continue
+            }
+            sum.add(n)
+            count += 1
+            least = min(least, n)
+            greatest = max(greatest, n)
+            row += 1
+        }
+        self.sum = sum
+        self.count = count
+        self.least = least
+        self.greatest = greatest
+    }
+
     /// Adds one non-empty cell's value: numbers and booleans count, text is skipped.
     @inline(__always)
     public mutating func add(_ value: FormulaValue, at cell: SheetCell) {
