@@ -69,19 +69,23 @@ final class CellService: @unchecked Sendable {  // loop thread only; store callb
         let requestID = message.requestID
         let now = Timestamp.nowMilliseconds()
         let formulas = server.store.formulas
+        let loop = server.loop
+        let prepared = RecalculatedCellsJSON()
         server.store.writer.submit({ db in
-            try CellStore.applyCellUpdate(db, sheetId: sheet.id, write: edit.storeWrite, userId: user.id,
-                                          username: user.username, now: now, formulas: formulas)
+            let outcome = try CellStore.applyCellUpdate(db, sheetId: sheet.id, write: edit.storeWrite, userId: user.id,
+                                                        username: user.username, now: now, formulas: formulas)
+            if case .applied(_, let recalculated) = outcome { prepared.prepare(recalculated, on: loop) }
+            return outcome
         }, completion: { [unowned self] result in
             self.server.loop.execute {
                 self.finishCellUpdate(result, sheet: sheet, user: user, session: self.server.sessions[sessionID],
-                                      requestID: requestID)
+                                      requestID: requestID, prepared: prepared)
             }
         })
     }
 
     private func finishCellUpdate(_ result: Result<CellUpdateOutcome, Error>, sheet: SheetInfo, user: User,
-                                  session: ClientSession?, requestID: String?) {
+                                  session: ClientSession?, requestID: String?, prepared: RecalculatedCellsJSON) {
         switch result {
         case .success(.applied(let cell, let recalculated)):
             server.stats.cellUpdatesApplied += 1
@@ -91,7 +95,7 @@ final class CellService: @unchecked Sendable {  // loop thread only; store callb
                 ("seq", JSONValue(cell.seq)), ("user_id", .string(user.id)), ("username", .string(user.username)),
             ], requestID: requestID)
             broadcastCellEvent(frame, sheet: sheet, alsoTo: session)
-            broadcastRecalculated(recalculated, causeSeq: cell.seq, sheet: sheet, user: user, alsoTo: session)
+            broadcastRecalculated(recalculated, causeSeq: cell.seq, sheet: sheet, user: user, alsoTo: session, prepared: prepared)
         case .success(.conflict(let current)):
             server.stats.cellConflicts += 1
             session?.send(error: MessageError(.VERSION_CONFLICT,
@@ -130,19 +134,23 @@ final class CellService: @unchecked Sendable {  // loop thread only; store callb
         let now = Timestamp.nowMilliseconds()
         let writes = edits.map(\.storeWrite)
         let formulas = server.store.formulas
+        let loop = server.loop
+        let prepared = RecalculatedCellsJSON()
         server.store.writer.submit({ db in
-            try CellStore.applyCellBatch(db, sheetId: sheet.id, writes: writes, userId: user.id, username: user.username, now: now,
-                                         formulas: formulas)
+            let outcome = try CellStore.applyCellBatch(db, sheetId: sheet.id, writes: writes, userId: user.id,
+                                                       username: user.username, now: now, formulas: formulas)
+            if case .applied(_, let recalculated) = outcome { prepared.prepare(recalculated, on: loop) }
+            return outcome
         }, completion: { [unowned self] result in
             self.server.loop.execute {
                 self.finishCellBatch(result, sheet: sheet, user: user, session: self.server.sessions[sessionID],
-                                     requestID: requestID)
+                                     requestID: requestID, prepared: prepared)
             }
         })
     }
 
     private func finishCellBatch(_ result: Result<BatchOutcome, Error>, sheet: SheetInfo, user: User,
-                                 session: ClientSession?, requestID: String?) {
+                                 session: ClientSession?, requestID: String?, prepared: RecalculatedCellsJSON) {
         switch result {
         case .success(.applied(let cells, let recalculated)):
             server.stats.cellUpdatesApplied += UInt64(cells.count)
@@ -151,7 +159,7 @@ final class CellService: @unchecked Sendable {  // loop thread only; store callb
             ], then: "cells", writeValue: { AppliedCellsJSON.append(cells, to: &$0) }, requestID: requestID)
             broadcastCellEvent(frame, sheet: sheet, alsoTo: session)
             if let last = cells.last {
-                broadcastRecalculated(recalculated, causeSeq: last.seq, sheet: sheet, user: user, alsoTo: session)
+                broadcastRecalculated(recalculated, causeSeq: last.seq, sheet: sheet, user: user, alsoTo: session, prepared: prepared)
             }
         case .success(.conflicts(let conflicts)):
             server.stats.cellConflicts += 1
@@ -187,13 +195,13 @@ final class CellService: @unchecked Sendable {  // loop thread only; store callb
 
     /// The dependents a write recomputed, after the write's own event (SPEC §14).
     private func broadcastRecalculated(_ cells: [AppliedCell], causeSeq: Int64, sheet: SheetInfo, user: User,
-                                       alsoTo writer: ClientSession?) {
+                                       alsoTo writer: ClientSession?, prepared: RecalculatedCellsJSON) {
         guard !cells.isEmpty else { return }
         server.stats.cellsRecalculated += UInt64(cells.count)
         let frame = OutgoingMessage("cells_updated", [
             ("sheet_id", .string(sheet.id)), ("recalculated", true), ("cause_seq", JSONValue(causeSeq)),
             ("user_id", .string(user.id)), ("username", .string(user.username)),
-        ], then: "cells", writeValue: { AppliedCellsJSON.append(cells, to: &$0) })
+        ], then: "cells", writeValue: { prepared.append(cells, to: &$0) })
         broadcastCellEvent(frame, sheet: sheet, alsoTo: writer)
     }
 
