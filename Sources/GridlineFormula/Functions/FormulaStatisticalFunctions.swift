@@ -97,9 +97,11 @@ enum FormulaStatisticalFunctions {
         }
     }
 
-    /// The range when it is the call's only argument.
+    /// The range when the call's only argument is a range reference. Only a reference as
+    /// written: another argument (a call returning a range) would be evaluated here and again
+    /// by the per-call walk.
     private static func onlyRange(_ call: FormulaCall) -> SheetRect? {
-        guard call.count == 1, !call.isMissing(0), case .range(let rect) = call.operand(0) else { return nil }
+        guard call.count == 1, case .range = call.arguments[0], case .range(let rect) = call.operand(0) else { return nil }
         return rect
     }
 
