@@ -60,7 +60,7 @@ enum FormulaApproximation {
 
 /// LibreOffice's compensated sum for SUM and friends (Neumaier's Kahan–Babuška variant, the
 /// last term kept back and added with `approxAdd` so near-cancellations give exactly 0).
-struct FormulaKahanSum {
+struct FormulaKahanSum: Equatable {
     private var sum = 0.0
     private var error = 0.0
     private var held = 0.0

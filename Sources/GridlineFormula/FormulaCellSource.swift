@@ -16,11 +16,22 @@ public protocol FormulaCellSource {
 
     /// Offers an aggregate's result for caching; ignoring it is fine.
     func storeAggregate(_ value: FormulaValue, for key: FormulaAggregateKey)
+
+    /// The numbers and first error of `rect`, for SUM, AVERAGE, MIN, MAX and COUNT over it.
+    /// It must fold the same values in the same order as `forEachValue` visits them (the
+    /// default does exactly that); a source may keep it until a cell of `rect` changes.
+    func rangeSummary(in rect: SheetRect) -> FormulaRangeSummary
 }
 
 extension FormulaCellSource {
     public func cachedAggregate(for key: FormulaAggregateKey) -> FormulaValue? { nil }
     public func storeAggregate(_ value: FormulaValue, for key: FormulaAggregateKey) {}
+
+    public func rangeSummary(in rect: SheetRect) -> FormulaRangeSummary {
+        var summary = FormulaRangeSummary()
+        forEachValue(in: rect) { cell, value in summary.add(value, at: cell) }
+        return summary
+    }
 }
 
 /// Names one aggregate over one range (a call with the range as its only argument), for

@@ -91,6 +91,29 @@ extension SheetCell {
 
     /// The cell id in A1 notation.
     public var a1: String {
+        // Up to three letters and eight digits fit a small string: written in place, no
+        // allocation (a recalculation names every changed cell).
+        if column >= 1, column <= 18_278, row >= 0, row <= 99_999_999 {
+            return String(unsafeUninitializedCapacity: 15) { out in
+                var letters = 0
+                var n = Int(column)
+                while n > 0 { letters += 1; n = (n - 1) / 26 }
+                n = Int(column)
+                for i in stride(from: letters - 1, through: 0, by: -1) {
+                    out[i] = UInt8(ascii: "A") + UInt8((n - 1) % 26)
+                    n = (n - 1) / 26
+                }
+                var digits = 0
+                var r = Int(row)
+                repeat { digits += 1; r /= 10 } while r > 0
+                r = Int(row)
+                for i in stride(from: letters + digits - 1, through: letters, by: -1) {
+                    out[i] = UInt8(ascii: "0") + UInt8(r % 10)
+                    r /= 10
+                }
+                return letters + digits
+            }
+        }
         var letters: [UInt8] = []
         var n = Int(column)
         while n > 0 {

@@ -82,6 +82,8 @@ final class CellService: @unchecked Sendable {  // loop thread only; store callb
     /// per idempotency key for a forwarded one — then broadcasts what was committed.
     func apply(_ request: CellWriteRequest, fence: WriteFence?) {
         let formulas = server.store.formulas
+        let loop = server.loop
+        let prepared = RecalculatedCellsJSON()
         server.store.writer.submit({ db -> CellWriteResult in
             if let fence { try ShardFences.check(db, shard: fence.shard, fence: fence.fence) }
             let key = request.origin.forwardKey
@@ -100,13 +102,15 @@ final class CellService: @unchecked Sendable {  // loop thread only; store callb
             if let key, let seqs = result.appliedSeqs {
                 try ForwardLog.record(db, key: key, outcome: "\(seqs.first) \(seqs.last)", now: request.now)
             }
+            if let recalculated = result.recalculated { prepared.prepare(recalculated, on: loop) }
             return result
         }, completion: { [unowned self] result in
-            self.server.loop.execute { self.finish(request, result, fence: fence) }
+            self.server.loop.execute { self.finish(request, result, fence: fence, prepared: prepared) }
         })
     }
 
-    private func finish(_ request: CellWriteRequest, _ result: Result<CellWriteResult, Error>, fence: WriteFence?) {
+    private func finish(_ request: CellWriteRequest, _ result: Result<CellWriteResult, Error>, fence: WriteFence?,
+                        prepared: RecalculatedCellsJSON) {
         if case .failure(let error) = result, case .fenced? = error as? StoreError, let fence, let cluster = server.cluster {
             // Another node took the shard over since we routed: nothing was written; go again.
             cluster.ownership.lost(shard: fence.shard, fence: fence.fence)
@@ -119,9 +123,9 @@ final class CellService: @unchecked Sendable {  // loop thread only; store callb
         }
         switch result {
         case .success(.single(let outcome)):
-            finishCellUpdate(outcome, request: request, session: session)
+            finishCellUpdate(outcome, request: request, session: session, prepared: prepared)
         case .success(.batch(let outcome)):
-            finishCellBatch(outcome, request: request, session: session)
+            finishCellBatch(outcome, request: request, session: session, prepared: prepared)
         case .success(.duplicate(let outcome)):
             server.cluster?.forwarding.answerDuplicate(request, outcome: outcome)
         case .failure(let error):
@@ -129,7 +133,8 @@ final class CellService: @unchecked Sendable {  // loop thread only; store callb
         }
     }
 
-    private func finishCellUpdate(_ outcome: CellUpdateOutcome, request: CellWriteRequest, session: ClientSession?) {
+    private func finishCellUpdate(_ outcome: CellUpdateOutcome, request: CellWriteRequest, session: ClientSession?,
+                                  prepared: RecalculatedCellsJSON) {
         let sheet = request.sheet
         let user = request.user
         let requestID = request.requestID
@@ -143,7 +148,7 @@ final class CellService: @unchecked Sendable {  // loop thread only; store callb
             ], requestID: requestID)
             broadcastCellEvent(frame, sheet: sheet, alsoTo: session, seqs: (cell.seq, cell.seq), origin: request.origin)
             broadcastRecalculated(recalculated, causeSeq: cell.seq, sheet: sheet, user: user, alsoTo: session,
-                                  origin: request.origin)
+                                  origin: request.origin, prepared: prepared)
             server.cluster?.forwarding.answer(request, applied: (cell.seq, recalculated.last?.seq ?? cell.seq))
         case .conflict(let current):
             server.stats.cellConflicts += 1
@@ -179,7 +184,8 @@ final class CellService: @unchecked Sendable {  // loop thread only; store callb
                                 origin: .local(sessionID: session.id)))
     }
 
-    private func finishCellBatch(_ outcome: BatchOutcome, request: CellWriteRequest, session: ClientSession?) {
+    private func finishCellBatch(_ outcome: BatchOutcome, request: CellWriteRequest, session: ClientSession?,
+                                 prepared: RecalculatedCellsJSON) {
         let sheet = request.sheet
         let user = request.user
         let requestID = request.requestID
@@ -192,7 +198,8 @@ final class CellService: @unchecked Sendable {  // loop thread only; store callb
             let first = cells.first?.seq ?? 0
             let last = cells.last?.seq ?? 0
             broadcastCellEvent(frame, sheet: sheet, alsoTo: session, seqs: (first, last), origin: request.origin)
-            broadcastRecalculated(recalculated, causeSeq: last, sheet: sheet, user: user, alsoTo: session, origin: request.origin)
+            broadcastRecalculated(recalculated, causeSeq: last, sheet: sheet, user: user, alsoTo: session, origin: request.origin,
+                                  prepared: prepared)
             server.cluster?.forwarding.answer(request, applied: (first, recalculated.last?.seq ?? last))
         case .conflicts(let conflicts):
             server.stats.cellConflicts += 1
@@ -244,13 +251,14 @@ final class CellService: @unchecked Sendable {  // loop thread only; store callb
 
     /// The dependents a write recomputed, after the write's own event (SPEC §14).
     private func broadcastRecalculated(_ cells: [AppliedCell], causeSeq: Int64, sheet: SheetInfo, user: User,
-                                       alsoTo writer: ClientSession?, origin: CellWriteRequest.Origin) {
+                                       alsoTo writer: ClientSession?, origin: CellWriteRequest.Origin,
+                                       prepared: RecalculatedCellsJSON) {
         guard let first = cells.first, let last = cells.last else { return }
         server.stats.cellsRecalculated += UInt64(cells.count)
         let frame = OutgoingMessage("cells_updated", [
             ("sheet_id", .string(sheet.id)), ("recalculated", true), ("cause_seq", JSONValue(causeSeq)),
             ("user_id", .string(user.id)), ("username", .string(user.username)),
-        ], then: "cells", writeValue: { AppliedCellsJSON.append(cells, to: &$0) })
+        ], then: "cells", writeValue: { prepared.append(cells, to: &$0) })
         broadcastCellEvent(frame, sheet: sheet, alsoTo: writer, seqs: (first.seq, last.seq), origin: origin)
     }
 

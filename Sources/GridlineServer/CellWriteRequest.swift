@@ -41,6 +41,14 @@ enum CellWriteResult: Sendable {
     /// A forward already applied under the same key: "first last" seqs of that commit.
     case duplicate(String)
 
+    /// The dependents an applied write recomputed.
+    var recalculated: [AppliedCell]? {
+        switch self {
+        case .single(.applied(_, let recalculated)), .batch(.applied(_, let recalculated)): return recalculated
+        default: return nil
+        }
+    }
+
     /// The seqs an applied write took, its recalculated dependents' included.
     var appliedSeqs: (first: Int64, last: Int64)? {
         switch self {

@@ -27,6 +27,20 @@ final class SheetCellA1Tests: XCTestCase {
         }
     }
 
+    func testEveryColumnAndRowLengthPrintsAndParsesBack() {
+        let columns: [Int32] = [1, 2, 25, 26, 27, 52, 53, 701, 702, 703, 704, 16_384, 18_277, 18_278]
+        let rows: [Int32] = [1, 9, 10, 99, 100, 999_999, 1_000_000, 1_048_576, 9_999_999]
+        for column in columns {
+            for row in rows {
+                let cell = SheetCell(column: column, row: row)
+                XCTAssertEqual(SheetCell(a1: cell.a1), cell, cell.a1)
+            }
+        }
+        XCTAssertEqual(SheetCell(column: 703, row: 12).a1, "AAA12")
+        XCTAssertEqual(SheetCell(column: 1, row: 10_000_000).a1, "A10000000", "past SPEC's ids, printed all the same")
+        XCTAssertEqual(SheetCell(column: 18_279, row: 1).a1, "AAAA1")
+    }
+
     func testMalformedIdsAreRefused() {
         for text in ["", "A", "1", "A0", "A01", "a1", "AAAA1", "A12345678", "1A", "A1B", "$A$1", "A 1"] {
             XCTAssertNil(SheetCell(a1: text), text)

@@ -77,4 +77,42 @@ final class CellValueGridTests: XCTestCase {
             XCTAssertEqual(seen, expected, "\(rect)")
         }
     }
+
+    func testARangeSummaryFoldsTheValuesTheWalkVisitsInTheWalksOrder() {
+        var grid = CellValueGrid()
+        // Values whose compensated sum depends on the order they are added in, errors in two
+        // columns (the first in column order must win), text, booleans and gaps; written
+        // bottom-up so the blocks' map holds them out of order.
+        for row in stride(from: 3_000, through: 1, by: -1) where row % 11 != 0 {
+            let value: FormulaValue
+            switch row % 7 {
+            case 0: value = .number(1e16)
+            case 1: value = .number(-1e16)
+            case 2: value = .number(0.1 * Double(row))
+            case 3: value = .boolean(row % 2 == 0)
+            case 4: value = .text("t")
+            default: value = .number(-Double(row) / 3)
+            }
+            grid.setValue(value, at: SheetCell(column: 1, row: Int32(row)))
+            if row % 500 == 0 { grid.setValue(.number(Double(row)), at: SheetCell(column: 2, row: Int32(row))) }
+        }
+        grid.setValue(.error(.notAvailable), at: cell("B2000"))
+        grid.setValue(.error(.divisionByZero), at: cell("B700"))
+        grid.setValue(.error(.value), at: cell("A2999"))
+        let rects = [
+            SheetRect(cell("A1"), cell("A3000")), SheetRect(cell("A5"), cell("A2998")), SheetRect(cell("B1"), cell("B3000")),
+            SheetRect(cell("A1"), cell("B3000")), SheetRect(top: 1, left: 1, bottom: SheetLimits.maxRow, right: 2),
+            SheetRect(cell("C1"), cell("C10")),
+        ]
+        for rect in rects {
+            var expected = FormulaRangeSummary()
+            grid.forEachValue(in: rect) { cell, value in expected.add(value, at: cell) }
+            XCTAssertEqual(grid.summary(in: rect), expected, "\(rect)")
+        }
+        XCTAssertEqual(grid.summary(in: SheetRect(cell("A1"), cell("B3000"))).error, .value, "column A comes first")
+        XCTAssertEqual(grid.summary(in: SheetRect(cell("B1"), cell("B3000"))).error, .divisionByZero)
+        XCTAssertNil(grid.summary(in: SheetRect(cell("A1"), cell("A2998"))).error)
+        XCTAssertEqual(grid.summary(in: SheetRect(cell("B1"), cell("B1999"))).maximum, 1_500)
+        XCTAssertEqual(grid.summary(in: SheetRect(cell("C1"), cell("C10"))).count, 0)
+    }
 }

@@ -6,24 +6,27 @@ import Foundation
 /// are coerced, direct text being `#VALUE!` (COUNT counts numeric text instead).
 enum FormulaStatisticalFunctions {
     static let all: [FormulaFunction] = [
-        aggregate("SUM") { (numbers: NumberFeed) throws(FormulaError) -> Double in
+        aggregate("SUM", summary: { $0.total }) { (numbers: NumberFeed) throws(FormulaError) -> Double in
             var sum = FormulaKahanSum()
             try numbers { sum.add($0) }
             return sum.total
         },
-        aggregate("AVERAGE") { (numbers: NumberFeed) throws(FormulaError) -> Double in
+        aggregate("AVERAGE", summary: { (range: FormulaRangeSummary) throws(FormulaError) -> Double in
+            guard range.count > 0 else { throw .divisionByZero }
+            return range.total / Double(range.count)
+        }) { (numbers: NumberFeed) throws(FormulaError) -> Double in
             var sum = FormulaKahanSum()
             var count = 0.0
             try numbers { sum.add($0); count += 1 }
             guard count > 0 else { throw .divisionByZero }
             return sum.total / count
         },
-        aggregate("MIN") { (numbers: NumberFeed) throws(FormulaError) -> Double in
+        aggregate("MIN", summary: { $0.minimum }) { (numbers: NumberFeed) throws(FormulaError) -> Double in
             var result = Double.infinity
             try numbers { result = min(result, $0) }
             return result == .infinity ? 0 : result
         },
-        aggregate("MAX") { (numbers: NumberFeed) throws(FormulaError) -> Double in
+        aggregate("MAX", summary: { $0.maximum }) { (numbers: NumberFeed) throws(FormulaError) -> Double in
             var result = -Double.infinity
             try numbers { result = max(result, $0) }
             return result == -.infinity ? 0 : result
@@ -35,7 +38,10 @@ enum FormulaStatisticalFunctions {
             return seen ? product : 0
         },
         .value("COUNT", 0...FormulaFunction.variadic) { call throws(FormulaError) in
-            .number(try cached(call) { () throws(FormulaError) -> FormulaValue in .number(count(call, all: false)) })
+            .number(try cached(call) { () throws(FormulaError) -> FormulaValue in
+                if let rect = onlyRange(call) { return .number(Double(call.source.rangeSummary(in: rect).count)) }
+                return .number(count(call, all: false))
+            })
         },
         .value("COUNTA", 0...FormulaFunction.variadic) { call throws(FormulaError) in
             .number(try cached(call) { () throws(FormulaError) -> FormulaValue in .number(count(call, all: true)) })
@@ -65,17 +71,38 @@ enum FormulaStatisticalFunctions {
 
     typealias NumberFeed = ((Double) -> Void) throws(FormulaError) -> Void
 
+    typealias SummaryReading = @Sendable (FormulaRangeSummary) throws(FormulaError) -> Double
+
     /// A numeric aggregate: `reduce` gets a feed that hands it every number of the arguments.
+    /// A call over one range only reads the source's summary of it with `summary` instead
+    /// (the same numbers in the same order, so the same result), which several aggregates
+    /// over the same range share.
     private static func aggregate(
-        _ name: String, _ reduce: @escaping @Sendable (NumberFeed) throws(FormulaError) -> Double
+        _ name: String, summary: SummaryReading? = nil,
+        _ reduce: @escaping @Sendable (NumberFeed) throws(FormulaError) -> Double
     ) -> FormulaFunction {
         .value(name, 0...FormulaFunction.variadic) { call throws(FormulaError) in
             .number(try cached(call) { () throws(FormulaError) -> FormulaValue in
-                let result = try reduce { (body: (Double) -> Void) throws(FormulaError) in try forEachNumber(call, body) }
+                let result: Double
+                if let summary, let rect = onlyRange(call) {
+                    let range = call.source.rangeSummary(in: rect)
+                    if let error = range.error { throw error }
+                    result = try summary(range)
+                } else {
+                    result = try reduce { (body: (Double) -> Void) throws(FormulaError) in try forEachNumber(call, body) }
+                }
                 guard result.isFinite else { throw .number }
                 return .number(result)
             })
         }
+    }
+
+    /// The range when the call's only argument is a range reference. Only a reference as
+    /// written: another argument (a call returning a range) would be evaluated here and again
+    /// by the per-call walk.
+    private static func onlyRange(_ call: FormulaCall) -> SheetRect? {
+        guard call.count == 1, case .range = call.arguments[0], case .range(let rect) = call.operand(0) else { return nil }
+        return rect
     }
 
     /// Asks the source's aggregate cache when the call's only argument is a range.

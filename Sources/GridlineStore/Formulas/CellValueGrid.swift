@@ -16,6 +16,10 @@ struct CellValueGrid {
     private static let shift: Int32 = 4
 
     private var blockBase: [UInt64: Int] = [:]
+    /// Each block's key by its place (`base / rowsPerBlock`): a range walk checks that the block
+    /// after the one it read sits next to it with this, no hash needed (a column written top
+    /// down is one run of slots).
+    private var blockKeys: ContiguousArray<UInt64> = []
     private var slots: ContiguousArray<FormulaValue> = []
     private var formulaNumbers: ContiguousArray<Int32> = []
     /// The block found last: a chain's steps read and write neighbouring cells, so most
@@ -28,6 +32,7 @@ struct CellValueGrid {
     mutating func reserveCapacity(_ cells: Int) {
         let blocks = cells / Int(Self.rowsPerBlock) + 1
         blockBase.reserveCapacity(blocks)
+        blockKeys.reserveCapacity(blocks)
         slots.reserveCapacity(blocks * Int(Self.rowsPerBlock))
         formulaNumbers.reserveCapacity(blocks * Int(Self.rowsPerBlock))
     }
@@ -82,26 +87,76 @@ struct CellValueGrid {
         slots.append(contentsOf: repeatElement(FormulaValue.empty, count: Int(Self.rowsPerBlock)))
         formulaNumbers.append(contentsOf: repeatElement(-1, count: Int(Self.rowsPerBlock)))
         blockBase[key] = base
+        blockKeys.append(key)
         return base + Self.offset(cell.row)
     }
 
-    /// Every non-empty value inside `rect`, in no particular order. Probes the rect's blocks
-    /// when they are fewer than the blocks held, otherwise walks the blocks held.
+    /// Every non-empty value inside `rect`, column by column, rows ascending.
     func forEachValue(in rect: SheetRect, _ body: (SheetCell, FormulaValue) -> Void) {
+        forEachRun(in: rect) { start, column, low, high in
+            var index = start
+            for row in low...high {
+                let value = slots[index]
+                index += 1
+                if case .empty = value { continue }
+                body(SheetCell(column: column, row: row), value)
+            }
+        }
+    }
+
+    /// The summary SUM, AVERAGE, MIN, MAX and COUNT read, folded in `forEachValue`'s order
+    /// over runs of slots: no call per cell.
+    func summary(in rect: SheetRect) -> FormulaRangeSummary {
+        var summary = FormulaRangeSummary()
+        slots.withUnsafeBufferPointer { slots in
+            forEachRun(in: rect) { start, column, low, high in
+                summary.add(UnsafeBufferPointer(rebasing: slots[start..<start + Int(high - low) + 1]), column: column, firstRow: low)
+            }
+        }
+        return summary
+    }
+
+    /// The stored cells overlapping `rect` as runs: rows `low...high` of one column at slots
+    /// `start...`, in column order, rows ascending. Probes the rect's blocks when they are
+    /// fewer than the blocks held (joining a block to the run when it sits right after the
+    /// previous one), otherwise walks the blocks held, sorted, so a sum adds in the same order
+    /// in every process — a dictionary's order changes with its per-process hash seed.
+    private func forEachRun(in rect: SheetRect, _ body: (_ start: Int, _ column: Int32, _ low: Int32, _ high: Int32) -> Void) {
         let firstBlock = rect.top >> Self.shift
         let lastBlock = rect.bottom >> Self.shift
         let blocksInRect = Int64(lastBlock - firstBlock + 1) * Int64(rect.right - rect.left + 1)
+        let width = Int(Self.rowsPerBlock)
         if blocksInRect <= Int64(blockBase.count) {
             for column in rect.left...rect.right {
+                var run: (start: Int, low: Int32, high: Int32)?
+                var following = -1  // the place right after the run's last block
                 for block in firstBlock...lastBlock {
-                    guard let base = blockBase[Self.blockKey(column: column, row: block << Self.shift)] else { continue }
-                    visit(base: base, column: column, firstRow: block << Self.shift, rect: rect, body)
+                    let key = Self.blockKey(column: column, row: block << Self.shift)
+                    let base: Int
+                    if following >= 0, following / width < blockKeys.count, blockKeys[following / width] == key {
+                        base = following
+                    } else if let found = blockBase[key] {
+                        base = found
+                    } else {
+                        if let (start, low, high) = run { body(start, column, low, high) }
+                        run = nil
+                        following = -1
+                        continue
+                    }
+                    let firstRow = block << Self.shift
+                    let low = max(firstRow, rect.top)
+                    let high = min(firstRow + Self.rowsPerBlock - 1, rect.bottom)
+                    if base == following, let current = run {
+                        run = (current.start, current.low, high)
+                    } else {
+                        if let (start, low, high) = run { body(start, column, low, high) }
+                        run = (base + Self.offset(low), low, high)
+                    }
+                    following = base + width
                 }
+                if let (start, low, high) = run { body(start, column, low, high) }
             }
         } else {
-            // The rect spans more blocks than exist (`A:A`): walk the stored ones, sorted, so a
-            // sum adds in the same order (column by column, rows ascending) in every process —
-            // a dictionary's order changes with its per-process hash seed.
             var inRect: [(key: UInt64, base: Int)] = []
             for (key, base) in blockBase {
                 let column = Int32(bitPattern: UInt32(truncatingIfNeeded: key >> 32))
@@ -114,21 +169,9 @@ struct CellValueGrid {
             for (key, base) in inRect {
                 let column = Int32(bitPattern: UInt32(truncatingIfNeeded: key >> 32))
                 let firstRow = Int32(bitPattern: UInt32(truncatingIfNeeded: key) << UInt32(Self.shift))
-                visit(base: base, column: column, firstRow: firstRow, rect: rect, body)
+                let low = max(firstRow, rect.top)
+                body(base + Self.offset(low), column, low, min(firstRow + Self.rowsPerBlock - 1, rect.bottom))
             }
-        }
-    }
-
-    @inline(__always)
-    private func visit(base: Int, column: Int32, firstRow: Int32, rect: SheetRect,
-                       _ body: (SheetCell, FormulaValue) -> Void) {
-        let low = max(firstRow, rect.top)
-        let high = min(firstRow + Self.rowsPerBlock - 1, rect.bottom)
-        guard low <= high else { return }
-        for row in low...high {
-            let value = slots[base + Self.offset(row)]
-            if case .empty = value { continue }
-            body(SheetCell(column: column, row: row), value)
         }
     }
 }

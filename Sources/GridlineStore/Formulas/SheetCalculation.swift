@@ -19,6 +19,9 @@ final class SheetCalculation: FormulaCellSource {
     @exclusivity(unchecked) private var freeFormulaNumbers: [Int32] = []
     @exclusivity(unchecked) private(set) var graph = DependencyGraph()
     @exclusivity(unchecked) private var aggregates: [FormulaAggregateKey: FormulaValue] = [:]
+    /// Range summaries SUM, AVERAGE, MIN, MAX and COUNT share: one walk per range, not one per
+    /// function. Dropped like `aggregates` when a cell in their range changes.
+    @exclusivity(unchecked) private var summaries: [SheetRect: FormulaRangeSummary] = [:]
 
     init(sheetId: String, seq: Int64) {
         self.sheetId = sheetId
@@ -37,7 +40,10 @@ final class SheetCalculation: FormulaCellSource {
 
     func setValue(_ value: FormulaValue, at cell: SheetCell) {
         values.setValue(value, at: cell)
-        // Rebuilt only when an aggregate covers the cell: a filter per write would allocate.
+        // Rebuilt only when a cached range covers the cell: a filter per write would allocate.
+        if !summaries.isEmpty, summaries.keys.contains(where: { $0.contains(cell) }) {
+            summaries = summaries.filter { !$0.key.contains(cell) }
+        }
         guard !aggregates.isEmpty, aggregates.keys.contains(where: { $0.rect.contains(cell) }) else { return }
         aggregates = aggregates.filter { !$0.key.rect.contains(cell) }
     }
@@ -105,6 +111,14 @@ final class SheetCalculation: FormulaCellSource {
     func storeAggregate(_ value: FormulaValue, for key: FormulaAggregateKey) {
         // Bounded: a sheet with thousands of distinct ranges recomputes instead of hoarding.
         if aggregates.count < 4096 { aggregates[key] = value }
+    }
+
+    func rangeSummary(in rect: SheetRect) -> FormulaRangeSummary {
+        if let summary = summaries[rect] { return summary }
+        let summary = values.summary(in: rect)
+        // Bounded as `aggregates` is.
+        if summaries.count < 4096 { summaries[rect] = summary }
+        return summary
     }
 }
 

@@ -25,9 +25,13 @@ enum StoredValue {
     static func stored(_ value: FormulaValue) -> (json: String, error: String?) {
         switch value {
         case .number(let number):
-            var bytes: [UInt8] = []
-            JSONWriter.appendNumber(number, to: &bytes)
-            return (String(decoding: bytes, as: UTF8.self), nil)
+            // What `JSONWriter.appendNumber` writes, without a byte array in between: an
+            // integer's digits (a small string), otherwise the shortest round-trip form.
+            guard number.isFinite else { return ("null", nil) }
+            if number.rounded(.towardZero) == number, abs(number) < 9_007_199_254_740_992 {
+                return (String(Int64(number)), nil)
+            }
+            return (number.description, nil)
         case .text(let text):
             return (String(decoding: JSONValue.string(text).serialized(), as: UTF8.self), nil)
         case .boolean(let flag):
