@@ -26,8 +26,6 @@ public enum ClusterKeys {
 
     /// ZSET of the user's connections ("<node>/<conn>") scored by connect time.
     public static func userConnections(_ user: String) -> String { "gl:user:" + user + ":conns" }
-    /// GCRA state for one user and one kind of limit.
-    public static func rate(user: String, kind: String) -> String { "gl:rate:" + user + ":" + kind }
 
     /// A node's own plain channel (forwarded writes, replies, control).
     public static func inbox(_ node: String) -> String { "gl:inbox:" + node }

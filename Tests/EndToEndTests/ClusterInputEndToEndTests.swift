@@ -1,9 +1,10 @@
 import Foundation
 import XCTest
 
-/// SPEC §15's bad input and faults that are not failovers: a node id already in use, forged
-/// messages on a node's inbox and room channels, a "Redis" that answers garbage. Each ends in a
-/// clear error or nothing at all; nothing is applied and every node keeps serving.
+/// SPEC §15's bad input, faults that are not failovers, and limits: a node id already in use,
+/// forged messages on a node's inbox and room channels, a "Redis" that answers garbage (each
+/// ends in a clear error or nothing at all; nothing is applied and every node keeps serving),
+/// and a user's write rate counted over every node.
 final class ClusterInputEndToEndTests: XCTestCase {
     private var cluster: ClusterHarness?
 
@@ -59,6 +60,30 @@ final class ClusterInputEndToEndTests: XCTestCase {
         reader.send(["type": "cell_update", "sheet_id": "demo-sheet", "cell_id": "Z2", "value": "after", "request_id": "after"])
         let applied = try XCTUnwrap(reader.expect("cell_updated") { $0["request_id"] as? String == "after" })
         XCTAssertEqual(applied["seq"] as? Int, before + 1)
+    }
+
+    func testTheWriteRateLimitCountsAUsersMessagesOnEveryNode() throws {
+        let cluster = try ClusterHarness(nodes: 2, environment: ["WEBSOCKET_REQUESTS_PER_MINUTE": "10"])
+        self.cluster = cluster
+        // Each tab alone stays under 10 a minute (a join and 4 writes); together they do not.
+        let tabs = try (0..<2).map { try TestClient.joined(port: cluster.port($0), user: "hasty") }
+        for (index, tab) in tabs.enumerated() {
+            for n in 1...4 {
+                tab.send(["type": "cell_update", "sheet_id": "demo-sheet", "cell_id": "Y\(index * 10 + n)", "value": n,
+                          "request_id": "w\(index)-\(n)"])
+                XCTAssertNotNil(tab.expect("cell_updated") { $0["request_id"] as? String == "w\(index)-\(n)" })
+            }
+        }
+        Thread.sleep(forTimeInterval: 0.5)  // both nodes have added their counts up in Redis
+        for (index, tab) in tabs.enumerated() {
+            tab.send(["type": "cell_update", "sheet_id": "demo-sheet", "cell_id": "Y9\(index)", "value": 0, "request_id": "over"])
+            let refusal = try XCTUnwrap(tab.expect("error") { $0["request_id"] as? String == "over" }, "tab \(index)")
+            XCTAssertEqual(refusal["code"] as? String, "RATE_LIMIT_EXCEEDED")
+        }
+        // Another user is not affected.
+        let calm = try TestClient.joined(port: cluster.port(1), user: "calm")
+        calm.send(["type": "cell_update", "sheet_id": "demo-sheet", "cell_id": "Y99", "value": 1, "request_id": "calm"])
+        XCTAssertNotNil(calm.expect("cell_updated") { $0["request_id"] as? String == "calm" })
     }
 
     func testARedisThatAnswersGarbageLeavesTheNodeServingWithRedisDown() throws {

@@ -13,7 +13,6 @@ final class ClusterKeysTests: XCTestCase {
         XCTAssertEqual(ClusterKeys.roomUsers("r"), "gl:room:r:users")
         XCTAssertEqual(ClusterKeys.roomInfo("r"), "gl:room:r:info")
         XCTAssertEqual(ClusterKeys.userConnections("u"), "gl:user:u:conns")
-        XCTAssertEqual(ClusterKeys.rate(user: "u", kind: "minute"), "gl:rate:u:minute")
         XCTAssertEqual(ClusterKeys.inbox("n1"), "gl:inbox:n1")
         XCTAssertEqual(ClusterKeys.roomChannel("r"), "gl:room:{r}")
         XCTAssertEqual(ClusterKeys.clusterChannel, "gl:cluster")

@@ -18,7 +18,7 @@ final class ClusterUsers {
     let presence: ClusterPresence
     let liveness: NodeLiveness
     let connections: ClusterConnections
-    let limiter: ClusterRateLimiter
+    let rates: ClusterRateCounter
     /// This node's id is held in Redis now; presence and connection changes wait while not.
     private(set) var registered = false
     /// Registered at least once: a later registration follows a lost Redis and must restore.
@@ -38,7 +38,7 @@ final class ClusterUsers {
         presence = ClusterPresence(client: cluster.client, nodeID: cluster.nodeID)
         liveness = NodeLiveness(client: cluster.client)
         connections = ClusterConnections(client: cluster.client)
-        limiter = ClusterRateLimiter(client: cluster.client)
+        rates = ClusterRateCounter(client: cluster.client)
     }
 
     func start() {
@@ -261,9 +261,16 @@ final class ClusterUsers {
 
     // MARK: Rate limits
 
-    /// The per-user write rate counted over every node (GCRA in Redis, on Redis's clock). The
-    /// local limiter answers at once; the cluster's answer comes a round trip later and refuses
-    /// the user's next writes here and, through a call, on every other node.
+    /// Write messages per user not yet added to the cluster's count.
+    private var uncounted: [String: Int] = [:]
+    private var rateFlushScheduled = false
+    /// How often each node adds its counts up in Redis: the most a user can get past the
+    /// cluster-wide limit is what it sends in this long.
+    static let rateFlushInterval = 0.1
+
+    /// The per-user write rate counted over every node. The local limiter answers at once; a
+    /// user the cluster's count puts at a limit is refused here, and through a call on every
+    /// other node, until the window ends.
     func checkRate(_ session: ClientSession) throws(MessageError) {
         let userID = session.user.id
         let now = server.loop.now
@@ -276,21 +283,39 @@ final class ClusterUsers {
             }
             refusedUntil[userID] = nil
         }
+        uncounted[userID, default: 0] += 1
+        guard !rateFlushScheduled else { return }
+        rateFlushScheduled = true
+        server.loop.schedule(after: Self.rateFlushInterval) { [weak self] in self?.flushRates() }
+    }
+
+    private func flushRates() {
+        rateFlushScheduled = false
+        let counts = uncounted
+        uncounted = [:]
         let settings = server.settings
-        for (kind, rate, window) in [("minute", settings.requestsPerMinute, 60_000), ("hour", settings.requestsPerHour, 3_600_000)] {
-            limiter.admit(key: ClusterKeys.rate(user: userID, kind: kind), ratePerWindow: rate, windowMilliseconds: window,
-                          burst: rate) { [unowned self] result in
-                guard case .success(false) = result else { return }
-                let seconds = Double(window) / 1000 / Double(rate)
-                self.refuse(userID, forSeconds: seconds)
-                self.cluster.calls.call("rate_refused", [("user", .string(userID)), ("seconds", .number(seconds))]) { _ in }
+        let limits = [settings.requestsPerMinute, settings.requestsPerHour]
+        for (userID, delta) in counts {
+            rates.add(userID: userID, delta: delta, windows: [60_000, 3_600_000]) { [weak self] result in
+                guard let self, case .success(let windows) = result else { return }
+                // At the limit: the next message would pass it. The other nodes hear it now
+                // rather than at their next flush for this user.
+                for (window, limit) in zip(windows, limits) where window.count >= limit {
+                    let seconds = Double(window.remainingMilliseconds) / 1000
+                    guard self.refuse(userID, forSeconds: seconds) else { continue }
+                    self.cluster.calls.call("rate_refused", [("user", .string(userID)), ("seconds", .number(seconds))]) { _ in }
+                }
             }
         }
     }
 
-    func refuse(_ userID: String, forSeconds seconds: Double) {
+    /// Refuses the user's writes here for `seconds`; false when already refused at least that long.
+    @discardableResult
+    func refuse(_ userID: String, forSeconds seconds: Double) -> Bool {
         let until = server.loop.now + UInt64(max(0.001, seconds) * 1e9)
-        if until > refusedUntil[userID] ?? 0 { refusedUntil[userID] = until }
+        guard until > refusedUntil[userID] ?? 0 else { return false }
+        refusedUntil[userID] = until
+        return true
     }
 
     func sweep(now: UInt64) {

@@ -91,10 +91,16 @@ final class RoomBus {
     private var coalesced: [String: [String: OutgoingMessage]] = [:]
     private var coalesceFlushScheduled = false
 
+    /// Commands waiting for Redis past which coalescible events are coalesced.
+    static let coalesceBacklog = 256
+
     /// A room event other than a cell update (presence, cursor, typing, broadcast). With
-    /// `coalesce`, a later event under the same key in the same loop pass replaces it.
+    /// `coalesce`, and Redis falling behind, a later event under the same key in the same loop
+    /// pass replaces it: cursors then cost one publish per user per pass, however fast they come.
     func publish(_ frame: OutgoingMessage, room roomID: String, droppable: Bool, coalesce: String? = nil) {
-        guard let coalesce else { return send(frame, room: roomID, droppable: droppable) }
+        guard let coalesce, cluster.client.inFlightCount > Self.coalesceBacklog || coalesceFlushScheduled else {
+            return send(frame, room: roomID, droppable: droppable)
+        }
         coalesced[roomID, default: [:]][coalesce] = frame
         guard !coalesceFlushScheduled else { return }
         coalesceFlushScheduled = true
