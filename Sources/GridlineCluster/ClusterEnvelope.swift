@@ -48,28 +48,29 @@ public struct ClusterSigner: Sendable {
         case tooShort, badMAC, badHeader
     }
 
-    /// The header alone, unauthenticated: only to drop what this node published itself (Redis
-    /// echoes a node's own room events back to it) before paying for the MAC.
-    public func unverifiedHeader(_ bytes: [UInt8]) -> JSONObject? {
+    /// The envelope as sent, MAC not yet checked: a node reads who sent a room event before
+    /// paying for the MAC (Redis echoes its own back to it), then calls `verify`.
+    public func unverifiedEnvelope(_ bytes: [UInt8]) -> ClusterEnvelope? {
         let start = Self.macLength
         guard bytes.count >= start + 4 else { return nil }
         let length = Int(bytes[start]) << 24 | Int(bytes[start + 1]) << 16 | Int(bytes[start + 2]) << 8 | Int(bytes[start + 3])
-        guard length <= Self.maxHeaderBytes, start + 4 + length <= bytes.count else { return nil }
-        return try? JSONParser.parse(bytes[(start + 4)..<(start + 4 + length)]).objectValue
+        let headerStart = start + 4
+        guard length <= Self.maxHeaderBytes, headerStart + length <= bytes.count,
+              let header = try? JSONParser.parse(bytes[headerStart..<(headerStart + length)]).objectValue else { return nil }
+        return ClusterEnvelope(header: header, body: Array(bytes[(headerStart + length)...]))
+    }
+
+    /// Whether the MAC at the front matches the rest.
+    public func verify(_ bytes: [UInt8]) -> Bool {
+        guard bytes.count >= Self.macLength + 4 else { return false }
+        return ConstantTime.equals(Array(bytes[..<Self.macLength]), mac.authenticationCode(for: bytes[Self.macLength...]))
     }
 
     /// The envelope, if the MAC is right and the header is a JSON object.
     public func open(_ bytes: [UInt8]) throws(OpenError) -> ClusterEnvelope {
         guard bytes.count >= Self.macLength + 4 else { throw .tooShort }
-        let signed = bytes[Self.macLength...]
-        guard ConstantTime.equals(Array(bytes[..<Self.macLength]), mac.authenticationCode(for: signed)) else { throw .badMAC }
-        let start = Self.macLength
-        let length = Int(bytes[start]) << 24 | Int(bytes[start + 1]) << 16 | Int(bytes[start + 2]) << 8 | Int(bytes[start + 3])
-        let headerStart = start + 4
-        guard length <= Self.maxHeaderBytes, headerStart + length <= bytes.count else { throw .badHeader }
-        guard let header = try? JSONParser.parse(bytes[headerStart..<(headerStart + length)]).objectValue else {
-            throw .badHeader
-        }
-        return ClusterEnvelope(header: header, body: Array(bytes[(headerStart + length)...]))
+        guard verify(bytes) else { throw .badMAC }
+        guard let envelope = unverifiedEnvelope(bytes) else { throw .badHeader }
+        return envelope
     }
 }

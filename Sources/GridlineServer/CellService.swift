@@ -87,7 +87,9 @@ final class CellService: @unchecked Sendable {  // loop thread only; store callb
         server.store.writer.submit({ db -> CellWriteResult in
             if let fence { try ShardFences.check(db, shard: fence.shard, fence: fence.fence) }
             let key = request.origin.forwardKey
-            if let key, let outcome = try ForwardLog.outcome(db, key: key) { return .duplicate(outcome) }
+            if let key, request.origin.mayBeApplied, let outcome = try ForwardLog.outcome(db, key: key) {
+                return .duplicate(outcome)
+            }
             let result: CellWriteResult
             switch request.writes {
             case .single(let write):

@@ -43,12 +43,16 @@ final class ClusterSignerTests: XCTestCase {
 }
 
 extension ClusterSignerTests {
-    func testTheUnverifiedHeaderIsReadableButOpeningStillChecksTheMAC() {
+    func testTheUnverifiedEnvelopeIsReadableButVerifyStillChecksTheMAC() {
         var sealed = signer.seal(ClusterEnvelope(header: JSONObject([("n", "node-a")]), body: Array("x".utf8)))
-        XCTAssertEqual(signer.unverifiedHeader(sealed)?["n"], "node-a")
+        XCTAssertTrue(signer.verify(sealed))
+        XCTAssertEqual(signer.unverifiedEnvelope(sealed)?.string("n"), "node-a")
+        XCTAssertEqual(signer.unverifiedEnvelope(sealed)?.body, Array("x".utf8))
         sealed[0] ^= 0xff
-        XCTAssertEqual(signer.unverifiedHeader(sealed)?["n"], "node-a")
+        XCTAssertEqual(signer.unverifiedEnvelope(sealed)?.string("n"), "node-a")
+        XCTAssertFalse(signer.verify(sealed))
         XCTAssertThrowsError(try signer.open(sealed))
-        XCTAssertNil(signer.unverifiedHeader(Array("short".utf8)))
+        XCTAssertNil(signer.unverifiedEnvelope(Array("short".utf8)))
+        XCTAssertFalse(signer.verify(Array("short".utf8)))
     }
 }

@@ -84,6 +84,11 @@ final class ClusterService {
         server.loop.schedule(after: 1, close)
     }
 
+    private func refuse(_ message: RedisMessage, reason: String) {
+        server.stats.clusterForgeries += 1
+        server.log(.warn, "cluster_message_refused", [("channel", .string(message.channel.name)), ("reason", .string(reason))])
+    }
+
     /// Idempotency keys are needed for seconds (a forward's retries); kept a day, pruned hourly.
     private func scheduleForwardLogPrune() {
         server.loop.schedule(after: 3600) { [weak self] in
@@ -100,18 +105,11 @@ final class ClusterService {
     }
 
     private func receive(_ message: RedisMessage) {
-        // Our own room events come back from Redis: dropped unread (a forged "from us" is
-        // dropped too, which is harmless).
-        if message.channel.isSharded, signer.unverifiedHeader(message.payload)?["n"]?.stringValue == nodeID { return }
-        let envelope: ClusterEnvelope
-        do {
-            envelope = try signer.open(message.payload)
-        } catch {
-            server.stats.clusterForgeries += 1
-            server.log(.warn, "cluster_message_refused", [("channel", .string(message.channel.name)),
-                                                          ("reason", .string("\(error)"))])
-            return
-        }
+        // Header first: our own room events come back from Redis and are dropped unverified (a
+        // forged "from us" is dropped too, which is harmless); the rest must carry a good MAC.
+        guard let envelope = signer.unverifiedEnvelope(message.payload) else { return refuse(message, reason: "malformed") }
+        if message.channel.isSharded, envelope.string("n") == nodeID { return }
+        guard signer.verify(message.payload) else { return refuse(message, reason: "bad MAC") }
         if message.channel.isSharded {
             bus.receive(envelope, channel: message.channel)
         } else if message.channel == inboxChannel {

@@ -129,7 +129,7 @@ final class RoomBus {
             ("a", JSONValue(seqs.first)), ("b", JSONValue(seqs.last)), ("y", .string(frame.type)),
         ])
         if let requestID = frame.requestID { header.members.append(("q", .string(requestID))) }
-        if case .forwarded(let node, let connection, let key) = origin {
+        if case .forwarded(let node, let connection, let key, _) = origin {
             header.members += [("rn", .string(node)), ("rc", .string(String(connection))), ("key", .string(key))]
         }
         cluster.client.publishSharded(cluster.signer.seal(ClusterEnvelope(header: header, body: frame.json)),

@@ -18,6 +18,8 @@ final class WriteForwarding {
         var request: CellWriteRequest
         let deadline: UInt64
         var attempts = 0
+        /// Sent to some owner at least once: later sends may find it applied.
+        var sent = false
         var node: String?
         var timer: TimerHandle?
     }
@@ -67,6 +69,8 @@ final class WriteForwarding {
         guard case .local(let connection) = request.origin else { return }
         entry.node = node
         entry.timer?.cancel()
+        let retried = entry.sent
+        entry.sent = true
         entry.timer = server.loop.schedule(after: Self.retryAfter) { [unowned self] in
             self.cluster.ownership.forget(shard: ShardMap.shard(ofRoom: request.sheet.roomID))
             self.retryLater(key, reason: "node \(node) did not answer")
@@ -79,6 +83,8 @@ final class WriteForwarding {
             ("uid", .string(request.user.id)), ("uname", .string(request.user.username)), ("role", .string(request.user.role.rawValue)),
         ])
         if let requestID = request.requestID { header.members.append(("rid", .string(requestID))) }
+        // A first attempt cannot have been applied yet: the owner looks the key up only for a retry.
+        if retried { header.members.append(("retry", true)) }
         let writes: [CellWrite]
         switch request.writes {
         case .single(let write):
@@ -129,7 +135,7 @@ final class WriteForwarding {
             let key = "\(cluster.nodeID).\(cluster.incarnation).\(nextKey)"
             pending[key] = Pending(request: request, deadline: server.loop.now + UInt64(Self.giveUpAfter * 1e9))
             retryLater(key, reason: reason)
-        case .forwarded(let node, _, let key):
+        case .forwarded(let node, _, let key, _):
             reply(to: node, key: key, status: "nack")
         }
     }
@@ -232,7 +238,8 @@ final class WriteForwarding {
         let isBatch = envelope["batch"]?.boolValue ?? false
         let request = CellWriteRequest(sheet: sheet, user: user, writes: isBatch ? .batch(writes) : .single(writes[0]),
                                        now: now, requestID: envelope.string("rid"),
-                                       origin: .forwarded(node: from, connection: connection, key: key))
+                                       origin: .forwarded(node: from, connection: connection, key: key,
+                                                          mayBeApplied: envelope["retry"]?.boolValue ?? false))
         // Through `route`, not a plain ownership check: a forward that arrives while this node is
         // still claiming the shard waits for the claim in line with the ones after it, so one
         // client's writes are applied in the order it sent them.
@@ -245,17 +252,17 @@ final class WriteForwarding {
     /// The owner's answers, after the commit (and after the events went out, so the forwarding
     /// node normally hears the event first).
     func answer(_ request: CellWriteRequest, applied seqs: (first: Int64, last: Int64)) {
-        guard case .forwarded(let node, _, let key) = request.origin else { return }
+        guard case .forwarded(let node, _, let key, _) = request.origin else { return }
         reply(to: node, key: key, status: "ok", extra: [("a", JSONValue(seqs.first)), ("b", JSONValue(seqs.last))])
     }
 
     func answer(_ request: CellWriteRequest, error: MessageError) {
-        guard case .forwarded(let node, _, let key) = request.origin else { return }
+        guard case .forwarded(let node, _, let key, _) = request.origin else { return }
         reply(to: node, key: key, status: "err", body: OutgoingMessage.error(error, requestID: request.requestID).json)
     }
 
     func answerDuplicate(_ request: CellWriteRequest, outcome: String) {
-        guard case .forwarded(let node, _, let key) = request.origin else { return }
+        guard case .forwarded(let node, _, let key, _) = request.origin else { return }
         let parts = outcome.split(separator: " ").compactMap { Int64($0) }
         guard parts.count == 2 else { return }
         reply(to: node, key: key, status: "ok", extra: [("a", JSONValue(parts[0])), ("b", JSONValue(parts[1])), ("dup", true)])
