@@ -12,16 +12,17 @@ struct CellWriteRequest: Sendable {
     enum Origin: Sendable {
         case local(sessionID: UInt64)
         /// `key` is the idempotency key (node, incarnation, counter): applied at most once.
-        /// `mayBeApplied`: a resend, which the owner looks up before applying.
-        case forwarded(node: String, connection: UInt64, key: String, mayBeApplied: Bool)
+        /// `mayBeApplied`: a resend, which the owner looks up before applying. `hearsEvents`:
+        /// the forwarding node listens to the room, so the write's event answers it.
+        case forwarded(node: String, connection: UInt64, key: String, mayBeApplied: Bool, hearsEvents: Bool)
 
         var forwardKey: String? {
-            if case .forwarded(_, _, let key, _) = self { return key }
+            if case .forwarded(_, _, let key, _, _) = self { return key }
             return nil
         }
 
         var mayBeApplied: Bool {
-            if case .forwarded(_, _, _, let resend) = self { return resend }
+            if case .forwarded(_, _, _, let resend, _) = self { return resend }
             return false
         }
     }

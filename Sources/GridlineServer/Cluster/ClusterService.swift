@@ -52,6 +52,7 @@ final class ClusterService {
     func start() {
         subscriber.onMessage = { [unowned self] message in self.receive(message) }
         subscriber.onSubscribed = { [unowned self] channel in self.bus.subscribed(channel) }
+        subscriber.onStateChange = { [unowned self] up in if !up { self.bus.subscriberDown() } }
         client.onStateChange = { [unowned self] up in
             self.server.log(up ? .info : .warn, up ? "redis_connected" : "redis_down", [("node", .string(self.nodeID))])
             self.users.redisStateChanged(up: up)

@@ -28,6 +28,8 @@ final class RoomBus {
     private final class TrackedRoom {
         let id: String
         var ready = false
+        /// Redis confirmed the subscription: events published from now on reach this node.
+        var listening = false
         var sheets: [String: SheetStream] = [:]
         /// Cell events that arrived before the sheets' seqs were read.
         var early: [(sheetID: String, first: Int64, last: Int64, deliver: () -> Void)] = []
@@ -83,7 +85,23 @@ final class RoomBus {
     }
 
     /// A (re)subscription was confirmed: whatever was published meanwhile is found by the poll.
-    func subscribed(_ channel: RedisChannel) {}
+    func subscribed(_ channel: RedisChannel) {
+        guard channel.name.hasPrefix("gl:room:{"), channel.name.hasSuffix("}") else { return }
+        let roomID = String(channel.name.dropFirst("gl:room:{".count).dropLast())
+        rooms[roomID]?.listening = true
+    }
+
+    /// The subscriber connection broke: nothing is heard until each room's subscription is
+    /// confirmed again.
+    func subscriberDown() {
+        for room in rooms.values { room.listening = false }
+    }
+
+    /// Whether this node hears the room's events now (so a forward's own event will answer it).
+    func isListening(to roomID: String) -> Bool {
+        guard let room = rooms[roomID] else { return false }
+        return room.listening && room.ready && cluster.subscriber.isConnected
+    }
 
     // MARK: Publishing
 
@@ -129,7 +147,7 @@ final class RoomBus {
             ("a", JSONValue(seqs.first)), ("b", JSONValue(seqs.last)), ("y", .string(frame.type)),
         ])
         if let requestID = frame.requestID { header.members.append(("q", .string(requestID))) }
-        if case .forwarded(let node, let connection, let key, _) = origin {
+        if case .forwarded(let node, let connection, let key, _, _) = origin {
             header.members += [("rn", .string(node)), ("rc", .string(String(connection))), ("key", .string(key))]
         }
         cluster.client.publishSharded(cluster.signer.seal(ClusterEnvelope(header: header, body: frame.json)),

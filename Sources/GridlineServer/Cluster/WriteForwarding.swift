@@ -85,6 +85,9 @@ final class WriteForwarding {
         if let requestID = request.requestID { header.members.append(("rid", .string(requestID))) }
         // A first attempt cannot have been applied yet: the owner looks the key up only for a retry.
         if retried { header.members.append(("retry", true)) }
+        // We will hear the write's own event, which answers it: the owner need not also reply
+        // "applied" (a lost event costs a resend after `retryAfter`, answered as a duplicate).
+        if cluster.bus.isListening(to: request.sheet.roomID) { header.members.append(("hears", true)) }
         let writes: [CellWrite]
         switch request.writes {
         case .single(let write):
@@ -135,7 +138,7 @@ final class WriteForwarding {
             let key = "\(cluster.nodeID).\(cluster.incarnation).\(nextKey)"
             pending[key] = Pending(request: request, deadline: server.loop.now + UInt64(Self.giveUpAfter * 1e9))
             retryLater(key, reason: reason)
-        case .forwarded(let node, _, let key, _):
+        case .forwarded(let node, _, let key, _, _):
             reply(to: node, key: key, status: "nack")
         }
     }
@@ -239,7 +242,8 @@ final class WriteForwarding {
         let request = CellWriteRequest(sheet: sheet, user: user, writes: isBatch ? .batch(writes) : .single(writes[0]),
                                        now: now, requestID: envelope.string("rid"),
                                        origin: .forwarded(node: from, connection: connection, key: key,
-                                                          mayBeApplied: envelope["retry"]?.boolValue ?? false))
+                                                          mayBeApplied: envelope["retry"]?.boolValue ?? false,
+                                                          hearsEvents: envelope["hears"]?.boolValue ?? false))
         // Through `route`, not a plain ownership check: a forward that arrives while this node is
         // still claiming the shard waits for the claim in line with the ones after it, so one
         // client's writes are applied in the order it sent them.
@@ -252,17 +256,17 @@ final class WriteForwarding {
     /// The owner's answers, after the commit (and after the events went out, so the forwarding
     /// node normally hears the event first).
     func answer(_ request: CellWriteRequest, applied seqs: (first: Int64, last: Int64)) {
-        guard case .forwarded(let node, _, let key, _) = request.origin else { return }
+        guard case .forwarded(let node, _, let key, _, let hearsEvents) = request.origin, !hearsEvents else { return }
         reply(to: node, key: key, status: "ok", extra: [("a", JSONValue(seqs.first)), ("b", JSONValue(seqs.last))])
     }
 
     func answer(_ request: CellWriteRequest, error: MessageError) {
-        guard case .forwarded(let node, _, let key, _) = request.origin else { return }
+        guard case .forwarded(let node, _, let key, _, _) = request.origin else { return }
         reply(to: node, key: key, status: "err", body: OutgoingMessage.error(error, requestID: request.requestID).json)
     }
 
     func answerDuplicate(_ request: CellWriteRequest, outcome: String) {
-        guard case .forwarded(let node, _, let key, _) = request.origin else { return }
+        guard case .forwarded(let node, _, let key, _, _) = request.origin else { return }
         let parts = outcome.split(separator: " ").compactMap { Int64($0) }
         guard parts.count == 2 else { return }
         reply(to: node, key: key, status: "ok", extra: [("a", JSONValue(parts[0])), ("b", JSONValue(parts[1])), ("dup", true)])
