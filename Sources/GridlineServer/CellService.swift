@@ -86,8 +86,8 @@ final class CellService: @unchecked Sendable {  // loop thread only; store callb
         let prepared = RecalculatedCellsJSON()
         server.store.writer.submit({ db -> CellWriteResult in
             if let fence { try ShardFences.check(db, shard: fence.shard, fence: fence.fence) }
-            let key = request.origin.forwardKey
-            if let key, request.origin.mayBeApplied, let outcome = try ForwardLog.outcome(db, key: key) {
+            let idempotency = request.idempotency
+            if let idempotency, idempotency.mayBeApplied, let outcome = try ForwardLog.outcome(db, key: idempotency.key) {
                 return .duplicate(outcome)
             }
             let result: CellWriteResult
@@ -101,8 +101,8 @@ final class CellService: @unchecked Sendable {  // loop thread only; store callb
                     db, sheetId: request.sheet.id, writes: writes, userId: request.user.id, username: request.user.username,
                     now: request.now, formulas: formulas))
             }
-            if let key, let seqs = result.appliedSeqs {
-                try ForwardLog.record(db, key: key, outcome: "\(seqs.first) \(seqs.last)", now: request.now)
+            if let idempotency, let seqs = result.appliedSeqs {
+                try ForwardLog.record(db, key: idempotency.key, outcome: "\(seqs.first) \(seqs.last)", now: request.now)
             }
             if let recalculated = result.recalculated { prepared.prepare(recalculated, on: loop) }
             return result

@@ -33,6 +33,16 @@ struct CellWriteRequest: Sendable {
     let now: Int64
     let requestID: String?
     let origin: Origin
+    /// A client's write this node forwarded before and now applies itself (it took the shard
+    /// over): the key it was sent under, so a copy the old owner committed is not applied again.
+    var resendKey: String?
+
+    /// The key the write is applied under at most once, and whether it must be looked up first.
+    var idempotency: (key: String, mayBeApplied: Bool)? {
+        if let key = origin.forwardKey { return (key, origin.mayBeApplied) }
+        if let resendKey { return (resendKey, true) }
+        return nil
+    }
 }
 
 /// The shard fence a write's transaction must still find in the database.

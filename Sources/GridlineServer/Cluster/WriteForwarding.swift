@@ -52,8 +52,11 @@ final class WriteForwarding {
             guard self.pending[key] != nil else { return }
             switch route {
             case .local(let shard, let fence):
-                // Ours after all: the request leaves the forwarding table and runs as a local write.
-                let request = self.pending.removeValue(forKey: key)!.request
+                // Ours after all: the request leaves the forwarding table and runs as a local
+                // write — under its key if an earlier owner may have committed it already.
+                let entry = self.pending.removeValue(forKey: key)!
+                var request = entry.request
+                if entry.sent { request.resendKey = key }
                 self.server.cells.apply(request, fence: WriteFence(shard: shard, fence: fence))
             case .remote(let node):
                 self.send(key, to: node)
@@ -265,11 +268,17 @@ final class WriteForwarding {
         reply(to: node, key: key, status: "err", body: OutgoingMessage.error(error, requestID: request.requestID).json)
     }
 
+    /// A write already applied under its key: the node that sent it gets "applied" with the
+    /// seqs it took then; a client of this node gets its answer read back from the history.
     func answerDuplicate(_ request: CellWriteRequest, outcome: String) {
-        guard case .forwarded(let node, _, let key, _, _) = request.origin else { return }
         let parts = outcome.split(separator: " ").compactMap { Int64($0) }
         guard parts.count == 2 else { return }
-        reply(to: node, key: key, status: "ok", extra: [("a", JSONValue(parts[0])), ("b", JSONValue(parts[1])), ("dup", true)])
+        switch request.origin {
+        case .forwarded(let node, _, let key, _, _):
+            reply(to: node, key: key, status: "ok", extra: [("a", JSONValue(parts[0])), ("b", JSONValue(parts[1])), ("dup", true)])
+        case .local(let sessionID):
+            answerFromHistory(request, sessionID: sessionID, first: parts[0], last: parts[1])
+        }
     }
 
     private func reply(to node: String, key: String, status: String, extra: [(String, JSONValue)] = [], body: [UInt8] = []) {
