@@ -84,8 +84,10 @@ public enum Launcher {
     static func openStore(settings: Settings) throws -> Store {
         let migrations = try locate("Migrations", explicit: settings.migrationsDirectory, variable: "GRIDLINE_MIGRATIONS_DIR")
         let seed = try? locate("seed", explicit: settings.seedDirectory, variable: "GRIDLINE_SEED_DIR")
+        var options = Store.Options()
+        options.markInterruptedJobs = settings.redis == nil
         return try Store.open(dataDirectory: URL(fileURLWithPath: settings.dataDirectory), migrationsDirectory: migrations,
-                              seedDirectory: seed)
+                              seedDirectory: seed, options: options)
     }
 
     /// `gridline migrate`: applies pending migrations and reports the versions now applied.

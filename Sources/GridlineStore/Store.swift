@@ -13,6 +13,9 @@ public final class Store: Sendable {
         public var historyRetention = 10_000
         /// The writer trims history after this many commits; 0 never trims.
         public var trimEveryCommits = 1_000
+        /// Marks AI jobs still `running` as interrupted at open (their process is gone). Off
+        /// for a cluster node: the file is shared, and another node's jobs may be running.
+        public var markInterruptedJobs = true
 
         public init() {}
     }
@@ -58,7 +61,7 @@ public final class Store: Sendable {
         do {
             applied = try Migrator(directory: migrationsDirectory).migrate(db)
             seeded = try seedDirectory.map { try SeedLoader.loadIfEmpty(db, seedDirectory: $0) } ?? false
-            interrupted = try AIJobStore.markInterruptedJobs(db, now: StoreClock.nowMilliseconds())
+            interrupted = options.markInterruptedJobs ? try AIJobStore.markInterruptedJobs(db, now: StoreClock.nowMilliseconds()) : 0
         } catch {
             db.close()
             throw error
