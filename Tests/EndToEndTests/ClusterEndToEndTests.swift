@@ -1,4 +1,5 @@
 import Foundation
+import GridlineWebSocket
 import XCTest
 
 /// SPEC §15 on a healthy cluster: three `gridline serve` nodes on one Redis and one data
@@ -234,6 +235,33 @@ final class ClusterEndToEndTests: XCTestCase {
     }
 
     // MARK: Socket.IO
+
+    func testABurstOfCursorsFromOneNodeArrivesWholeAndInOrderOnAnother() throws {
+        let cluster = try startCluster(["WEBSOCKET_CURSOR_RATE": "100000"])
+        let sender = try TestClient.joined(port: cluster.port(0), user: "sender")
+        let reader = try TestClient.joined(port: cluster.port(1), user: "reader")
+        Thread.sleep(forTimeInterval: 0.3)  // both subscriptions confirmed
+        // One TCP write: the sender's node reads them in one loop pass and publishes them as
+        // one batch; a typing start in the middle keeps its place.
+        var bytes: [UInt8] = []
+        for n in 1...60 {
+            let text = n == 30
+                ? #"{"type":"typing_start","room":"demo","cell_id":"B2"}"#
+                : #"{"type":"cursor_move","room":"demo","x":\#(n),"y":0,"cell":"A1"}"#
+            FrameEncoder.encodeMasked(opcode: .text, payload: Array(text.utf8), maskKey: UInt32.random(in: 0...UInt32.max),
+                                      fin: true, into: &bytes)
+        }
+        sender.socket.send(bytes)
+        var heard: [String] = []
+        while heard.count < 60, let message = reader.nextMessage(timeout: 5) {
+            switch message["type"] as? String {
+            case "cursor_moved": heard.append("x\(((message["cursor"] as? [String: Any])?["x"] as? Double).map { Int($0) } ?? -1)")
+            case "user_typing_start": heard.append("typing")
+            default: break
+            }
+        }
+        XCTAssertEqual(heard, (1...60).map { $0 == 30 ? "typing" : "x\($0)" })
+    }
 
     func testARawSocketIOClientOnOneNodeHearsACellWrittenOnAnother() throws {
         let cluster = try startCluster()

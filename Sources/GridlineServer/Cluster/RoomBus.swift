@@ -105,43 +105,80 @@ final class RoomBus {
 
     // MARK: Publishing
 
-    /// Coalesced events waiting for the end of the loop pass, by room and key.
-    private var coalesced: [String: [String: OutgoingMessage]] = [:]
-    private var coalesceFlushScheduled = false
+    /// A room's events of this loop pass, not yet published: they go out together, as one
+    /// sealed message, when the pass ends (or sooner, when many wait).
+    private final class PendingEvents {
+        var frames: [(frame: OutgoingMessage, droppable: Bool)] = []
+        var bytes = 0
+        /// Where each coalescible event (a user's cursor) sits in `frames`.
+        var coalesced: [String: Int] = [:]
+    }
 
+    private var outgoing: [String: PendingEvents] = [:]
+    private var flushScheduled = false
     /// Commands waiting for Redis past which coalescible events are coalesced.
     static let coalesceBacklog = 256
+    /// A batch is published early past this many events or bytes.
+    static let maxBatchEvents = 256
+    static let maxBatchBytes = 64 * 1024
 
-    /// A room event other than a cell update (presence, cursor, typing, broadcast). With
-    /// `coalesce`, and Redis falling behind, a later event under the same key in the same loop
-    /// pass replaces it: cursors then cost one publish per user per pass, however fast they come.
+    /// A room event other than a cell update (presence, cursor, typing, broadcast). Events of
+    /// one loop pass are published per room as one message: one MAC, one `SPUBLISH` and one
+    /// delivery per node for all of them. With `coalesce`, and Redis falling behind, a later
+    /// event under the same key in the same pass replaces the earlier one.
     func publish(_ frame: OutgoingMessage, room roomID: String, droppable: Bool, coalesce: String? = nil) {
-        guard let coalesce, cluster.client.inFlightCount > Self.coalesceBacklog || coalesceFlushScheduled else {
-            return send(frame, room: roomID, droppable: droppable)
+        let batch: PendingEvents
+        if let existing = outgoing[roomID] {
+            batch = existing
+        } else {
+            batch = PendingEvents()
+            outgoing[roomID] = batch
         }
-        coalesced[roomID, default: [:]][coalesce] = frame
-        guard !coalesceFlushScheduled else { return }
-        coalesceFlushScheduled = true
+        if let coalesce, cluster.client.inFlightCount > Self.coalesceBacklog, let index = batch.coalesced[coalesce] {
+            batch.frames[index] = (frame, droppable)
+        } else {
+            if let coalesce { batch.coalesced[coalesce] = batch.frames.count }
+            batch.frames.append((frame, droppable))
+            batch.bytes += frame.json.count
+        }
+        if batch.frames.count >= Self.maxBatchEvents || batch.bytes >= Self.maxBatchBytes { return flush(roomID) }
+        guard !flushScheduled else { return }
+        flushScheduled = true
         server.loop.schedule(after: 0) { [unowned self] in
-            self.coalesceFlushScheduled = false
-            let pending = self.coalesced
-            self.coalesced = [:]
-            for (roomID, frames) in pending {
-                for frame in frames.values { self.send(frame, room: roomID, droppable: true) }
-            }
+            self.flushScheduled = false
+            for roomID in Array(self.outgoing.keys) { self.flush(roomID) }
         }
     }
 
-    private func send(_ frame: OutgoingMessage, room roomID: String, droppable: Bool) {
-        var header = JSONObject([("k", "e"), ("n", .string(cluster.nodeID)), ("r", .string(roomID)), ("y", .string(frame.type))])
-        if droppable { header.members.append(("d", true)) }
-        cluster.client.publishSharded(cluster.signer.seal(ClusterEnvelope(header: header, body: frame.json)),
+    /// Publishes the room's waiting events: one as it is, several as a batch.
+    private func flush(_ roomID: String) {
+        guard let batch = outgoing.removeValue(forKey: roomID), let first = batch.frames.first else { return }
+        var header = JSONObject([("n", .string(cluster.nodeID)), ("r", .string(roomID))])
+        let body: [UInt8]
+        if batch.frames.count == 1 {
+            header.members += [("k", "e"), ("y", .string(first.frame.type))]
+            if first.droppable { header.members.append(("d", true)) }
+            body = first.frame.json
+        } else {
+            header.members += [
+                ("k", "eb"),
+                ("y", .array(batch.frames.map { .string($0.frame.type) })),
+                ("l", .array(batch.frames.map { JSONValue($0.frame.json.count) })),
+                ("d", .array(batch.frames.map { .bool($0.droppable) })),
+            ]
+            var joined: [UInt8] = []
+            joined.reserveCapacity(batch.bytes)
+            for item in batch.frames { joined += item.frame.json }
+            body = joined
+        }
+        cluster.client.publishSharded(cluster.signer.seal(ClusterEnvelope(header: header, body: body)),
                                       to: Self.channel(room: roomID).name)
     }
 
     /// A committed cell event, with the seqs it covers and, for a forwarded write, who asked.
     func publishCell(_ frame: OutgoingMessage, sheet: SheetInfo, seqs: (first: Int64, last: Int64),
                      origin: CellWriteRequest.Origin) {
+        flush(sheet.roomID)  // what the room heard before this edit goes out before it
         var header = JSONObject([
             ("k", "c"), ("n", .string(cluster.nodeID)), ("r", .string(sheet.roomID)), ("s", .string(sheet.id)),
             ("a", JSONValue(seqs.first)), ("b", JSONValue(seqs.last)), ("y", .string(frame.type)),
@@ -164,16 +201,18 @@ final class RoomBus {
     }
 
     func receive(_ envelope: ClusterEnvelope, channel: RedisChannel) {
-        guard let node = envelope.string("n"), node != cluster.nodeID, let roomID = envelope.string("r"),
-              let type = envelope.string("y") else { return }
+        guard let node = envelope.string("n"), node != cluster.nodeID, let roomID = envelope.string("r") else { return }
         switch envelope.string("k") {
         case "e":
-            guard rooms[roomID] != nil else { return }
+            guard rooms[roomID] != nil, let type = envelope.string("y") else { return }
             server.rooms.deliverRemote(OutgoingMessage(type: type, json: envelope.body), roomID: roomID,
                                        droppable: envelope["d"]?.boolValue ?? false)
+        case "eb":
+            guard rooms[roomID] != nil else { return }
+            receiveBatch(envelope, roomID: roomID)
         case "c":
-            guard let sheetID = envelope.string("s"), let first = envelope.int64("a"), let last = envelope.int64("b"),
-                  first >= 1, last >= first, let room = rooms[roomID] else { return }
+            guard let type = envelope.string("y"), let sheetID = envelope.string("s"), let first = envelope.int64("a"),
+                  let last = envelope.int64("b"), first >= 1, last >= first, let room = rooms[roomID] else { return }
             let deliver = { [unowned self] in self.deliverRemoteCell(envelope, type: type, roomID: roomID, sheetID: sheetID) }
             if room.ready {
                 sequence(roomID, sheetID, first, last, deliver)
@@ -182,6 +221,26 @@ final class RoomBus {
             }
         default:
             break
+        }
+    }
+
+    /// A batch of room events: `y`, `l` and `d` list each event's type, length and droppability;
+    /// the body is their frames back to back. A batch that does not add up is dropped whole.
+    private func receiveBatch(_ envelope: ClusterEnvelope, roomID: String) {
+        guard let types = envelope["y"]?.arrayValue, let lengths = envelope["l"]?.arrayValue,
+              let droppable = envelope["d"]?.arrayValue, types.count == lengths.count, types.count == droppable.count else { return }
+        var offsets: [(type: String, range: Range<Int>, droppable: Bool)] = []
+        var start = 0
+        for index in types.indices {
+            guard let type = types[index].stringValue, let length = lengths[index].int64Value, length >= 0,
+                  start + Int(length) <= envelope.body.count else { return }
+            offsets.append((type, start..<(start + Int(length)), droppable[index].boolValue ?? false))
+            start += Int(length)
+        }
+        guard start == envelope.body.count else { return }
+        for item in offsets {
+            server.rooms.deliverRemote(OutgoingMessage(type: item.type, json: Array(envelope.body[item.range])), roomID: roomID,
+                                       droppable: item.droppable)
         }
     }
 
