@@ -108,7 +108,8 @@ final class RoomBus {
     /// A room's events of this loop pass, not yet published: they go out together, as one
     /// sealed message, when the pass ends (or sooner, when many wait).
     private final class PendingEvents {
-        var frames: [(frame: OutgoingMessage, droppable: Bool)] = []
+        /// `cell`: a cell event's own header (sheet, seqs, who asked), nil for other events.
+        var frames: [(frame: OutgoingMessage, droppable: Bool, cell: JSONObject?)] = []
         var bytes = 0
         /// Where each coalescible event (a user's cursor) sits in `frames`.
         var coalesced: [String: Int] = [:]
@@ -116,6 +117,8 @@ final class RoomBus {
 
     private var outgoing: [String: PendingEvents] = [:]
     private var flushScheduled = false
+    /// Sends that must follow this pass's events (a forward's answer after its event).
+    private var afterFlush: [() -> Void] = []
     /// Commands waiting for Redis past which coalescible events are coalesced.
     static let coalesceBacklog = 256
     /// A batch is published early past this many events or bytes.
@@ -127,6 +130,10 @@ final class RoomBus {
     /// delivery per node for all of them. With `coalesce`, and Redis falling behind, a later
     /// event under the same key in the same pass replaces the earlier one.
     func publish(_ frame: OutgoingMessage, room roomID: String, droppable: Bool, coalesce: String? = nil) {
+        enqueue(frame, room: roomID, droppable: droppable, coalesce: coalesce, cell: nil)
+    }
+
+    private func enqueue(_ frame: OutgoingMessage, room roomID: String, droppable: Bool, coalesce: String?, cell: JSONObject?) {
         let batch: PendingEvents
         if let existing = outgoing[roomID] {
             batch = existing
@@ -135,19 +142,33 @@ final class RoomBus {
             outgoing[roomID] = batch
         }
         if let coalesce, cluster.client.inFlightCount > Self.coalesceBacklog, let index = batch.coalesced[coalesce] {
-            batch.frames[index] = (frame, droppable)
+            batch.frames[index] = (frame, droppable, nil)
         } else {
             if let coalesce { batch.coalesced[coalesce] = batch.frames.count }
-            batch.frames.append((frame, droppable))
+            batch.frames.append((frame, droppable, cell))
             batch.bytes += frame.json.count
         }
         if batch.frames.count >= Self.maxBatchEvents || batch.bytes >= Self.maxBatchBytes { return flush(roomID) }
+        scheduleFlush()
+    }
+
+    private func scheduleFlush() {
         guard !flushScheduled else { return }
         flushScheduled = true
         server.loop.schedule(after: 0) { [unowned self] in
             self.flushScheduled = false
             for roomID in Array(self.outgoing.keys) { self.flush(roomID) }
+            let then = self.afterFlush
+            self.afterFlush = []
+            for send in then { send() }
         }
+    }
+
+    /// Runs `send` once this pass's room events are published (the order Redis keeps between
+    /// one connection's commands then holds at every subscriber).
+    func afterEvents(_ send: @escaping () -> Void) {
+        guard flushScheduled else { return send() }
+        afterFlush.append(send)
     }
 
     /// Publishes the room's waiting events: one as it is, several as a batch.
@@ -156,8 +177,9 @@ final class RoomBus {
         var header = JSONObject([("n", .string(cluster.nodeID)), ("r", .string(roomID))])
         let body: [UInt8]
         if batch.frames.count == 1 {
-            header.members += [("k", "e"), ("y", .string(first.frame.type))]
+            header.members += [("k", first.cell == nil ? "e" : "c"), ("y", .string(first.frame.type))]
             if first.droppable { header.members.append(("d", true)) }
+            if let cell = first.cell { header.members += cell.members }
             body = first.frame.json
         } else {
             header.members += [
@@ -165,6 +187,7 @@ final class RoomBus {
                 ("y", .array(batch.frames.map { .string($0.frame.type) })),
                 ("l", .array(batch.frames.map { JSONValue($0.frame.json.count) })),
                 ("d", .array(batch.frames.map { .bool($0.droppable) })),
+                ("c", .array(batch.frames.map { $0.cell.map(JSONValue.object) ?? .null })),
             ]
             var joined: [UInt8] = []
             joined.reserveCapacity(batch.bytes)
@@ -178,17 +201,13 @@ final class RoomBus {
     /// A committed cell event, with the seqs it covers and, for a forwarded write, who asked.
     func publishCell(_ frame: OutgoingMessage, sheet: SheetInfo, seqs: (first: Int64, last: Int64),
                      origin: CellWriteRequest.Origin) {
-        flush(sheet.roomID)  // what the room heard before this edit goes out before it
-        var header = JSONObject([
-            ("k", "c"), ("n", .string(cluster.nodeID)), ("r", .string(sheet.roomID)), ("s", .string(sheet.id)),
-            ("a", JSONValue(seqs.first)), ("b", JSONValue(seqs.last)), ("y", .string(frame.type)),
-        ])
-        if let requestID = frame.requestID { header.members.append(("q", .string(requestID))) }
+        var cell = JSONObject([("s", .string(sheet.id)), ("a", JSONValue(seqs.first)), ("b", JSONValue(seqs.last))])
+        if let requestID = frame.requestID { cell.members.append(("q", .string(requestID))) }
         if case .forwarded(let node, let connection, let key, _, _) = origin {
-            header.members += [("rn", .string(node)), ("rc", .string(String(connection))), ("key", .string(key))]
+            cell.members += [("rn", .string(node)), ("rc", .string(String(connection))), ("key", .string(key))]
         }
-        cluster.client.publishSharded(cluster.signer.seal(ClusterEnvelope(header: header, body: frame.json)),
-                                      to: Self.channel(room: sheet.roomID).name)
+        // In line with the room's other events of this pass, so their order holds everywhere.
+        enqueue(frame, room: sheet.roomID, droppable: false, coalesce: nil, cell: cell)
     }
 
     // MARK: Delivery
@@ -211,36 +230,48 @@ final class RoomBus {
             guard rooms[roomID] != nil else { return }
             receiveBatch(envelope, roomID: roomID)
         case "c":
-            guard let type = envelope.string("y"), let sheetID = envelope.string("s"), let first = envelope.int64("a"),
-                  let last = envelope.int64("b"), first >= 1, last >= first, let room = rooms[roomID] else { return }
-            let deliver = { [unowned self] in self.deliverRemoteCell(envelope, type: type, roomID: roomID, sheetID: sheetID) }
-            if room.ready {
-                sequence(roomID, sheetID, first, last, deliver)
-            } else {
-                room.early.append((sheetID, first, last, deliver))
-            }
+            receiveCell(envelope, roomID: roomID)
         default:
             break
         }
     }
 
-    /// A batch of room events: `y`, `l` and `d` list each event's type, length and droppability;
-    /// the body is their frames back to back. A batch that does not add up is dropped whole.
+    /// A committed cell event from the room's owner: delivered in its sheet's seq order.
+    private func receiveCell(_ envelope: ClusterEnvelope, roomID: String) {
+        guard let type = envelope.string("y"), let sheetID = envelope.string("s"), let first = envelope.int64("a"),
+              let last = envelope.int64("b"), first >= 1, last >= first, let room = rooms[roomID] else { return }
+        let deliver = { [unowned self] in self.deliverRemoteCell(envelope, type: type, roomID: roomID, sheetID: sheetID) }
+        if room.ready {
+            sequence(roomID, sheetID, first, last, deliver)
+        } else {
+            room.early.append((sheetID, first, last, deliver))
+        }
+    }
+
+    /// A batch of room events: `y`, `l`, `d` and `c` list each event's type, length,
+    /// droppability and (for a cell event) its own header; the body is their frames back to
+    /// back. A batch that does not add up is dropped whole.
     private func receiveBatch(_ envelope: ClusterEnvelope, roomID: String) {
         guard let types = envelope["y"]?.arrayValue, let lengths = envelope["l"]?.arrayValue,
-              let droppable = envelope["d"]?.arrayValue, types.count == lengths.count, types.count == droppable.count else { return }
-        var offsets: [(type: String, range: Range<Int>, droppable: Bool)] = []
+              let droppable = envelope["d"]?.arrayValue, let cells = envelope["c"]?.arrayValue,
+              types.count == lengths.count, types.count == droppable.count, types.count == cells.count else { return }
+        var items: [(type: String, range: Range<Int>, droppable: Bool, cell: JSONObject?)] = []
         var start = 0
         for index in types.indices {
             guard let type = types[index].stringValue, let length = lengths[index].int64Value, length >= 0,
                   start + Int(length) <= envelope.body.count else { return }
-            offsets.append((type, start..<(start + Int(length)), droppable[index].boolValue ?? false))
+            items.append((type, start..<(start + Int(length)), droppable[index].boolValue ?? false, cells[index].objectValue))
             start += Int(length)
         }
         guard start == envelope.body.count else { return }
-        for item in offsets {
-            server.rooms.deliverRemote(OutgoingMessage(type: item.type, json: Array(envelope.body[item.range])), roomID: roomID,
-                                       droppable: item.droppable)
+        for item in items {
+            let body = Array(envelope.body[item.range])
+            if var cell = item.cell {
+                cell.members.append(("y", .string(item.type)))
+                receiveCell(ClusterEnvelope(header: cell, body: body), roomID: roomID)
+            } else {
+                server.rooms.deliverRemote(OutgoingMessage(type: item.type, json: body), roomID: roomID, droppable: item.droppable)
+            }
         }
     }
 

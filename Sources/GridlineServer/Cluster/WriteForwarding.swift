@@ -284,6 +284,9 @@ final class WriteForwarding {
     private func reply(to node: String, key: String, status: String, extra: [(String, JSONValue)] = [], body: [UInt8] = []) {
         var header = JSONObject([("k", "re"), ("key", .string(key)), ("st", .string(status)), ("from", .string(cluster.nodeID))])
         header.members += extra
-        cluster.send(ClusterEnvelope(header: header, body: body), toNode: node)
+        // After the pass's room events, so the write's own event reaches its node first.
+        cluster.bus.afterEvents { [unowned self] in
+            self.cluster.send(ClusterEnvelope(header: header, body: body), toNode: node)
+        }
     }
 }
