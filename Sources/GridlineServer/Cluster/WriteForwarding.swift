@@ -103,13 +103,73 @@ final class WriteForwarding {
             .array([.string(write.cellId), .string(write.valueJSON), JSONValue(write.formula),
                     write.expectedVersion.map { JSONValue($0) } ?? .null])
         }).serialized()
-        cluster.send(ClusterEnvelope(header: header, body: body), toNode: node) { [unowned self] result in
+        enqueue(Outgoing(key: key, roomID: request.sheet.roomID, header: header, body: body), to: node)
+    }
+
+    // MARK: Batches
+
+    /// A forward waiting for the end of the loop pass.
+    private struct Outgoing {
+        let key: String
+        let roomID: String
+        let header: JSONObject
+        let body: [UInt8]
+    }
+
+    /// Forwards of this pass by owner node: sent together as one sealed message, in order.
+    private var outbox: [String: [Outgoing]] = [:]
+    private var outboxFlushScheduled = false
+    static let maxBatchForwards = 256
+
+    private func enqueue(_ forward: Outgoing, to node: String) {
+        outbox[node, default: []].append(forward)
+        if outbox[node]!.count >= Self.maxBatchForwards { return flush(node) }
+        guard !outboxFlushScheduled else { return }
+        outboxFlushScheduled = true
+        server.loop.schedule(after: 0) { [unowned self] in
+            self.outboxFlushScheduled = false
+            for node in Array(self.outbox.keys) { self.flush(node) }
+        }
+    }
+
+    private func flush(_ node: String) {
+        guard let forwards = outbox.removeValue(forKey: node), let first = forwards.first else { return }
+        let envelope: ClusterEnvelope
+        if forwards.count == 1 {
+            envelope = ClusterEnvelope(header: first.header, body: first.body)
+        } else {
+            var body: [UInt8] = []
+            for forward in forwards { body += forward.body }
+            envelope = ClusterEnvelope(header: JSONObject([
+                ("k", "fwdb"), ("from", .string(cluster.nodeID)),
+                ("items", .array(forwards.map { .object($0.header) })),
+                ("l", .array(forwards.map { JSONValue($0.body.count) })),
+            ]), body: body)
+        }
+        cluster.send(envelope, toNode: node) { [unowned self] result in
             // Nobody listens on that inbox: the owner is gone (or cut off); don't wait the full second.
-            if case .success(0) = result {
-                self.cluster.ownership.forget(shard: ShardMap.shard(ofRoom: request.sheet.roomID))
-                self.retryLater(key, reason: "node \(node) is not listening")
+            guard case .success(0) = result else { return }
+            for forward in forwards {
+                self.cluster.ownership.forget(shard: ShardMap.shard(ofRoom: forward.roomID))
+                self.retryLater(forward.key, reason: "node \(node) is not listening")
             }
         }
+    }
+
+    /// Forwards sent together: each applied in turn, as if it had come alone.
+    private func receiveBatch(_ envelope: ClusterEnvelope) {
+        guard let items = envelope["items"]?.arrayValue, let lengths = envelope["l"]?.arrayValue,
+              items.count == lengths.count else { return }
+        var start = 0
+        var forwards: [ClusterEnvelope] = []
+        for (item, length) in zip(items, lengths) {
+            guard let header = item.objectValue, let count = length.int64Value, count >= 0,
+                  start + Int(count) <= envelope.body.count else { return }
+            forwards.append(ClusterEnvelope(header: header, body: Array(envelope.body[start..<(start + Int(count))])))
+            start += Int(count)
+        }
+        guard start == envelope.body.count else { return }
+        for forward in forwards { receiveForward(forward) }
     }
 
     /// Tries again shortly (the same key, so it is applied once), or gives up at the deadline.
@@ -217,6 +277,7 @@ final class WriteForwarding {
     func receive(_ envelope: ClusterEnvelope) {
         switch envelope.string("k") {
         case "fwd": receiveForward(envelope)
+        case "fwdb": receiveBatch(envelope)
         case "re": receiveReply(envelope)
         default: break
         }
