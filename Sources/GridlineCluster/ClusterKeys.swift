@@ -31,6 +31,11 @@ public enum ClusterKeys {
     public static func inbox(_ node: String) -> String { "gl:inbox:" + node }
     /// A room's sharded channel (SPUBLISH); the braces make the room id the hash tag.
     public static func roomChannel(_ room: String) -> String { "gl:room:{" + room + "}" }
+    /// The room a `roomChannel` name is for; nil for any other name.
+    public static func room(ofChannel name: String) -> String? {
+        guard name.hasPrefix("gl:room:{"), name.hasSuffix("}") else { return nil }
+        return String(name.dropFirst("gl:room:{".count).dropLast())
+    }
 
     /// One connection's member in a user's connections ZSET.
     public static func connectionMember(node: String, connection: String) -> String { node + "/" + connection }

@@ -25,14 +25,11 @@ public final class ShardLeases {
         case heldBy(node: String, remainingMilliseconds: Int64)
     }
 
-    public static func leaseKey(_ shard: Int) -> String { "gl:lease:\(shard)" }
-    public static func fenceKey(_ shard: Int) -> String { "gl:fence:\(shard)" }
-
     /// Takes the shard's lease if nobody holds it (or extends ours). `floor` is the highest fence
     /// the database has seen for the shard: a Redis that restarted empty must not hand out a
     /// number the database already passed, or the new owner could never commit.
     public func acquire(shard: Int, floor: Int64, completion: @escaping (Result<Acquired, RedisError>) -> Void) {
-        client.evaluate(Self.acquireScript, keys: [Self.leaseKey(shard), Self.fenceKey(shard)],
+        client.evaluate(Self.acquireScript, keys: [ClusterKeys.lease(shard: shard), ClusterKeys.fence(shard: shard)],
                         arguments: [nodeID, incarnation, ttlMilliseconds, floor]) { result in
             completion(result.flatMap { reply in
                 guard let parts = reply.array, let kind = parts.first?.integer else { return .failure(.unexpectedReply(reply)) }
@@ -51,7 +48,7 @@ public final class ShardLeases {
     /// shards whose lease is no longer ours (expired and maybe taken).
     public func renew(_ shards: [(shard: Int, fence: Int64)], completion: @escaping (Result<[Int], RedisError>) -> Void) {
         guard !shards.isEmpty else { return completion(.success([])) }
-        let keys: [any RESPArgument] = shards.map { Self.leaseKey($0.shard) }
+        let keys: [any RESPArgument] = shards.map { ClusterKeys.lease(shard: $0.shard) }
         let values: [any RESPArgument] = shards.map { value(fence: $0.fence) }
         client.evaluate(Self.renewScript, keys: keys, arguments: [ttlMilliseconds] + values) { result in
             completion(result.flatMap { reply in
@@ -64,14 +61,14 @@ public final class ShardLeases {
     /// Gives the leases up (graceful shutdown hands rooms over at once instead of after a TTL).
     public func release(_ shards: [(shard: Int, fence: Int64)], completion: ((Result<Void, RedisError>) -> Void)? = nil) {
         guard !shards.isEmpty else { completion?(.success(())); return }
-        let keys: [any RESPArgument] = shards.map { Self.leaseKey($0.shard) }
+        let keys: [any RESPArgument] = shards.map { ClusterKeys.lease(shard: $0.shard) }
         let values: [any RESPArgument] = shards.map { value(fence: $0.fence) }
         client.evaluate(Self.releaseScript, keys: keys, arguments: values) { result in completion?(result.map { _ in () }) }
     }
 
     /// Who holds a shard's lease now (nil: nobody).
     public func holder(shard: Int, completion: @escaping (Result<String?, RedisError>) -> Void) {
-        client.get(Self.leaseKey(shard)) { result in
+        client.get(ClusterKeys.lease(shard: shard)) { result in
             completion(result.map { bytes in
                 bytes.flatMap { String(decoding: $0, as: UTF8.self).split(separator: " ").first.map(String.init) }
             })

@@ -308,17 +308,20 @@ final class CellService: @unchecked Sendable {  // loop thread only; store callb
         case snapshot(SheetSnapshot)
     }
 
+    /// Up to `limit` updates after seq `after`; the sheet's whole state instead when the
+    /// history was trimmed past `after` (or `after` is ahead of the sheet).
+    static func page(_ db: Database, sheetID: String, after: Int64, limit: Int) throws -> SyncPage {
+        switch try CellStore.history(db, sheetId: sheetID, sinceSeq: after, limit: limit) {
+        case .entries(let entries): return .entries(entries)
+        case .truncated: return .snapshot(try CellStore.snapshot(db, sheetId: sheetID))
+        }
+    }
+
     /// Reads the next page through the writer, so a page that comes back short ends exactly at
     /// the sheet's current seq: every later update reaches this connection live, after it.
     private func syncPage(sessionID: UInt64, user: User, sheet: SheetInfo, after: Int64, requestID: String?) {
         let limit = Self.syncPageSize
-        server.store.writer.submit({ db -> SyncPage in
-            switch try CellStore.history(db, sheetId: sheet.id, sinceSeq: after, limit: limit) {
-            case .entries(let entries): return .entries(entries)
-            // Trimmed past `after` (or `after` is ahead of the sheet): the whole state instead.
-            case .truncated: return .snapshot(try CellStore.snapshot(db, sheetId: sheet.id))
-            }
-        }, completion: server.onLoop { [unowned self] (result: Result<SyncPage, Error>) in
+        server.store.writer.submit({ db in try Self.page(db, sheetID: sheet.id, after: after, limit: limit) }, completion: server.onLoop { [unowned self] (result: Result<SyncPage, Error>) in
             guard let session = self.server.sessions[sessionID] else { return }
             switch result {
             case .success(.entries(let entries)):

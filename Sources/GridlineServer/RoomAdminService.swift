@@ -66,7 +66,7 @@ final class RoomAdminService {
             case .success(let record):
                 let info = RoomInfo(id: record.id, name: record.name, createdAt: record.createdAt, sheetIDs: [])
                 self.server.directory.add(info)
-                self.server.cluster?.calls.call("directory") { _ in }
+                self.server.cluster?.directoryChanged()
                 self.server.log(.info, "room_created", room: record.id)
                 respond(.json(status: 201, self.roomJSON(info)))
             case .failure(let error):
@@ -86,7 +86,7 @@ final class RoomAdminService {
             case .success(let existed):
                 self.server.directory.removeRoom(roomID)
                 let notified = self.server.rooms.close(roomID)
-                self.server.cluster?.calls.call("directory") { _ in }
+                self.server.cluster?.directoryChanged()
                 self.server.log(.info, "room_deleted", room: roomID, [("members_notified", JSONValue(notified))])
                 if existed {
                     respond(.json(status: 200, ["room_id": .string(roomID), "deleted": true, "members_notified": JSONValue(notified)]))
@@ -111,7 +111,7 @@ final class RoomAdminService {
             switch result {
             case .success(let sheet):
                 self.server.directory.add(SheetInfo(id: sheet.id, roomID: sheet.roomId, name: sheet.name))
-                self.server.cluster?.calls.call("directory") { _ in }
+                self.server.cluster?.directoryChanged()
                 respond(.json(status: 201, [
                     "sheet_id": .string(sheet.id), "room_id": .string(sheet.roomId), "name": .string(sheet.name),
                     "seq": JSONValue(sheet.seq), "cells": [],

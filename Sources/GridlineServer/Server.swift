@@ -82,10 +82,16 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
             done.signal()
         }
         done.wait()
-        for room in try box.get() {
+        directory = Self.directory(of: try box.get())
+    }
+
+    static func directory(of records: [RoomRecord]) -> RoomDirectory {
+        var directory = RoomDirectory()
+        for room in records {
             directory.add(RoomInfo(id: room.id, name: room.name, createdAt: room.createdAt, sheetIDs: room.sheets.map(\.id)))
             for sheet in room.sheets { directory.add(SheetInfo(id: sheet.id, roomID: sheet.roomId, name: sheet.name)) }
         }
+        return directory
     }
 
     /// Another node created or deleted a room or sheet (SPEC §15): read the directory again;
@@ -93,11 +99,7 @@ public final class Server: @unchecked Sendable {  // state is touched only on th
     func reloadDirectory() {
         store.reader.submit({ db in try RoomStore.listRooms(db) }, completion: onLoop { [unowned self] (result: Result<[RoomRecord], Error>) in
             guard case .success(let records) = result else { return }
-            var fresh = RoomDirectory()
-            for room in records {
-                fresh.add(RoomInfo(id: room.id, name: room.name, createdAt: room.createdAt, sheetIDs: room.sheets.map(\.id)))
-                for sheet in room.sheets { fresh.add(SheetInfo(id: sheet.id, roomID: sheet.roomId, name: sheet.name)) }
-            }
+            let fresh = Self.directory(of: records)
             let gone = self.directory.rooms.keys.filter { fresh.rooms[$0] == nil }
             self.directory = fresh
             for roomID in gone { _ = self.rooms.close(roomID) }

@@ -25,3 +25,12 @@ final class ClusterKeysTests: XCTestCase {
         XCTAssertEqual(ClusterKeys.node(ofMember: "host:8080/42/x"), "host:8080")
     }
 }
+
+extension ClusterKeysTests {
+    func testARoomChannelNameGivesItsRoomBack() {
+        XCTAssertEqual(ClusterKeys.room(ofChannel: ClusterKeys.roomChannel("demo")), "demo")
+        XCTAssertEqual(ClusterKeys.room(ofChannel: ClusterKeys.roomChannel("a{b}")), "a{b}")
+        XCTAssertNil(ClusterKeys.room(ofChannel: ClusterKeys.inbox("n1")))
+        XCTAssertNil(ClusterKeys.room(ofChannel: ClusterKeys.clusterChannel))
+    }
+}

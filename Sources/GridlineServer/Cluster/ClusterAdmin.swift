@@ -53,6 +53,11 @@ extension ClusterService {
         }
     }
 
+    /// A room or sheet was created or deleted here: every other node reads its directory again.
+    func directoryChanged() {
+        calls.call("directory") { _ in }
+    }
+
     /// Adds the other nodes' `delivered` counts to this node's.
     static func sumDelivered(_ local: Int, _ answers: [JSONObject]) -> Int {
         answers.reduce(local) { $0 + Int($1["delivered"]?.int64Value ?? 0) }

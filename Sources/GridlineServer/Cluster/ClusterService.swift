@@ -27,9 +27,8 @@ final class ClusterService {
     static let leaseMilliseconds = 5_000
     static let renewInterval = 1.0
 
-    var inboxChannel: RedisChannel { .plain(Self.inbox(of: nodeID)) }
-    static func inbox(of node: String) -> String { "gl:inbox:\(node)" }
-    static let clusterChannel = RedisChannel.plain("gl:cluster")
+    var inboxChannel: RedisChannel { .plain(ClusterKeys.inbox(nodeID)) }
+    static let clusterChannel = RedisChannel.plain(ClusterKeys.clusterChannel)
 
     init(server: Server, configuration: RedisConfiguration, nodeID: String, secret: [UInt8]) {
         self.server = server
@@ -102,7 +101,7 @@ final class ClusterService {
 
     /// Sends a sealed envelope to another node's inbox.
     func send(_ envelope: ClusterEnvelope, toNode node: String, completion: ((Result<Int64, RedisError>) -> Void)? = nil) {
-        client.publish(signer.seal(envelope), to: Self.inbox(of: node), completion: completion)
+        client.publish(signer.seal(envelope), to: ClusterKeys.inbox(node), completion: completion)
     }
 
     private func receive(_ message: RedisMessage) {

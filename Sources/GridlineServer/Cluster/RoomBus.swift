@@ -53,7 +53,7 @@ final class RoomBus {
         self.cluster = cluster
     }
 
-    static func channel(room: String) -> RedisChannel { .sharded("gl:room:{\(room)}") }
+    static func channel(room: String) -> RedisChannel { .sharded(ClusterKeys.roomChannel(room)) }
 
     func start() {
         schedulePoll()
@@ -86,8 +86,7 @@ final class RoomBus {
 
     /// A (re)subscription was confirmed: whatever was published meanwhile is found by the poll.
     func subscribed(_ channel: RedisChannel) {
-        guard channel.name.hasPrefix("gl:room:{"), channel.name.hasSuffix("}") else { return }
-        let roomID = String(channel.name.dropFirst("gl:room:{".count).dropLast())
+        guard let roomID = ClusterKeys.room(ofChannel: channel.name) else { return }
         rooms[roomID]?.listening = true
     }
 
@@ -329,12 +328,7 @@ final class RoomBus {
         server.log(.info, "gap_repair", room: roomID, [("sheet_id", .string(sheetID)), ("after", JSONValue(after)),
                                                        ("through", JSONValue(through))])
         let limit = Int(min(through - after, 100_000))
-        server.store.reader.submit({ db -> CellService.SyncPage in
-            switch try CellStore.history(db, sheetId: sheetID, sinceSeq: after, limit: limit) {
-            case .entries(let entries): return .entries(entries)
-            case .truncated: return .snapshot(try CellStore.snapshot(db, sheetId: sheetID))
-            }
-        }, completion: server.onLoop { [unowned self] (result: Result<CellService.SyncPage, Error>) in
+        server.store.reader.submit({ db in try CellService.page(db, sheetID: sheetID, after: after, limit: limit) }, completion: server.onLoop { [unowned self] (result: Result<CellService.SyncPage, Error>) in
             guard let room = self.rooms[roomID], var stream = room.sheets[sheetID] else { return }
             defer { room.sheets[sheetID] = stream }
             stream.repairing = false

@@ -38,6 +38,11 @@ final class WriteForwarding {
 
     /// A write from a client here.
     func route(_ request: CellWriteRequest) {
+        // The common case on an owner: no key, no table entry, no timer.
+        let shard = ShardMap.shard(ofRoom: request.sheet.roomID)
+        if let fence = cluster.ownership.owns(shard: shard) {
+            return server.cells.apply(request, fence: WriteFence(shard: shard, fence: fence))
+        }
         nextKey += 1
         let key = "\(cluster.nodeID).\(cluster.incarnation).\(nextKey)"
         pending[key] = Pending(request: request, deadline: server.loop.now + UInt64(Self.giveUpAfter * 1e9))
