@@ -46,6 +46,10 @@ let package = Package(
         ),
         .executableTarget(name: "gridline", dependencies: ["GridlineServer", "GridlineBench"]),
 
+        // What several test targets share (a Redis of the test's own, a loop on a thread); only
+        // tests depend on it.
+        .target(name: "GridlineTestSupport", dependencies: ["GridlineLoop"], path: "Tests/GridlineTestSupport"),
+
         .testTarget(name: "GridlineCryptoTests", dependencies: ["GridlineCrypto", "GridlineJSON"]),
         .testTarget(name: "GridlineJSONTests", dependencies: ["GridlineJSON"]),
         .testTarget(name: "GridlineHTTPTests", dependencies: ["GridlineHTTP"]),
@@ -57,15 +61,15 @@ let package = Package(
         .testTarget(name: "GridlineFormulaTests", dependencies: ["GridlineFormula"], exclude: ["Corpus"]),
         .testTarget(name: "GridlineEngineIOTests", dependencies: ["GridlineEngineIO"]),
         .testTarget(name: "GridlineRESPTests", dependencies: ["GridlineRESP"]),
-        .testTarget(name: "GridlineRedisTests", dependencies: ["GridlineRedis", "GridlineRESP", "GridlineLoop"]),
+        .testTarget(name: "GridlineRedisTests", dependencies: ["GridlineRedis", "GridlineRESP", "GridlineLoop", "GridlineTestSupport"]),
         .testTarget(
             name: "GridlineClusterTests",
-            dependencies: ["GridlineCluster", "GridlineRedis", "GridlineRESP", "GridlineLoop"]
+            dependencies: ["GridlineCluster", "GridlineRedis", "GridlineRESP", "GridlineLoop", "GridlineTestSupport"]
         ),
         .testTarget(name: "GridlineBenchTests", dependencies: ["GridlineBench", "GridlineJSON"]),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["GridlineServer", "GridlineCrypto", "GridlineJSON", "GridlineWebSocket"]
+            dependencies: ["GridlineServer", "GridlineCrypto", "GridlineJSON", "GridlineWebSocket", "GridlineTestSupport"]
         ),
     ]
 )

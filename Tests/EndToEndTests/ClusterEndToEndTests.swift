@@ -7,23 +7,7 @@ import XCTest
 /// fan-out in seq order, compare-and-set, one presence per user, the per-user connection limit,
 /// REST acting on other nodes' connections, and Socket.IO clients. Faults are in
 /// `ClusterFailureEndToEndTests`.
-final class ClusterEndToEndTests: XCTestCase {
-    private var cluster: ClusterHarness?
-
-    override func setUpWithError() throws {
-        try ClusterHarness.requireRedis()
-    }
-
-    override func tearDown() {
-        cluster?.shutdown()
-        cluster = nil
-    }
-
-    private func startCluster(_ environment: [String: String] = [:]) throws -> ClusterHarness {
-        let started = try ClusterHarness(nodes: 3, environment: environment)
-        cluster = started
-        return started
-    }
+final class ClusterEndToEndTests: ClusterTestCase {
 
     private func update(_ client: TestClient, _ cell: String, _ value: String, version: Int? = nil, id: String) {
         var message: [String: Any] = ["type": "cell_update", "sheet_id": "demo-sheet", "cell_id": cell, "value": value,

@@ -6,25 +6,9 @@ import XCTest
 /// ownership is taken on demand by the first writer, so each test writes first from node 0 and
 /// then hurts node 0. Afterwards the sheet's history (sync from 0) and its cells (REST) are
 /// audited against every write the clients saw applied.
-final class ClusterFailureEndToEndTests: XCTestCase {
-    private var cluster: ClusterHarness?
+final class ClusterFailureEndToEndTests: ClusterTestCase {
     /// What SPEC §15 allows, plus half a second for this test's own polling on a busy machine.
     private static let slack: TimeInterval = 0.5
-
-    override func setUpWithError() throws {
-        try ClusterHarness.requireRedis()
-    }
-
-    override func tearDown() {
-        cluster?.shutdown()
-        cluster = nil
-    }
-
-    private func startCluster(_ environment: [String: String] = [:]) throws -> ClusterHarness {
-        let started = try ClusterHarness(nodes: 3, environment: environment)
-        cluster = started
-        return started
-    }
 
     /// Writes `value` to `cell` from `client` and waits for its reply (cell_updated or error).
     private func write(_ client: TestClient, _ cell: String, _ value: String, version: Int? = nil,

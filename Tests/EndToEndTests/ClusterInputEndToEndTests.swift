@@ -5,17 +5,7 @@ import XCTest
 /// forged messages on a node's inbox and room channels, a "Redis" that answers garbage (each
 /// ends in a clear error or nothing at all; nothing is applied and every node keeps serving),
 /// and a user's write rate counted over every node.
-final class ClusterInputEndToEndTests: XCTestCase {
-    private var cluster: ClusterHarness?
-
-    override func setUpWithError() throws {
-        try ClusterHarness.requireRedis()
-    }
-
-    override func tearDown() {
-        cluster?.shutdown()
-        cluster = nil
-    }
+final class ClusterInputEndToEndTests: ClusterTestCase {
 
     private func sheetSeq(_ port: UInt16) throws -> Int {
         let response = try REST.call(port, "GET", "/api/v1/sheets/demo-sheet")
@@ -24,8 +14,7 @@ final class ClusterInputEndToEndTests: XCTestCase {
     }
 
     func testASecondLiveProcessWithTheSameNodeIDIsRefusedAndTheFirstKeepsServing() throws {
-        let cluster = try ClusterHarness(nodes: 2)
-        self.cluster = cluster
+        let cluster = try startCluster(nodes: 2)
         let impostor = try ServerProcess(environment: cluster.nodeEnvironment(0), dataDirectory: cluster.dataDirectory)
         defer { impostor.stop() }
         XCTAssertTrue(impostor.waitForExit(timeout: 20), "the impostor exits once the id stays held past a lease")
@@ -37,8 +26,7 @@ final class ClusterInputEndToEndTests: XCTestCase {
     }
 
     func testForgedForwardsAndEventsOnRedisAreDroppedAndNothingIsApplied() throws {
-        let cluster = try ClusterHarness(nodes: 2)
-        self.cluster = cluster
+        let cluster = try startCluster(nodes: 2)
         let owner = try TestClient.joined(port: cluster.port(0), user: "owner")
         owner.send(["type": "cell_update", "sheet_id": "demo-sheet", "cell_id": "Z1", "value": "real", "request_id": "real"])
         XCTAssertNotNil(owner.expect("cell_updated"))
@@ -63,8 +51,7 @@ final class ClusterInputEndToEndTests: XCTestCase {
     }
 
     func testTheWriteRateLimitCountsAUsersMessagesOnEveryNode() throws {
-        let cluster = try ClusterHarness(nodes: 2, environment: ["WEBSOCKET_REQUESTS_PER_MINUTE": "10"])
-        self.cluster = cluster
+        let cluster = try startCluster(nodes: 2, ["WEBSOCKET_REQUESTS_PER_MINUTE": "10"])
         // Each tab alone stays under 10 a minute (a join and 4 writes); together they do not.
         let tabs = try (0..<2).map { try TestClient.joined(port: cluster.port($0), user: "hasty") }
         for (index, tab) in tabs.enumerated() {

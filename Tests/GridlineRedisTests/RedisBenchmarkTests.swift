@@ -3,6 +3,7 @@ import GridlineLoop
 import GridlineRedis
 import GridlineRESP
 import XCTest
+import GridlineTestSupport
 
 /// A micro-benchmark, not a timed test: it prints pipelined PUBLISH throughput and the PING
 /// round trip on loopback, and asserts only that every reply came back.

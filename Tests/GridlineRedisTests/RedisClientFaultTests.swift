@@ -2,6 +2,7 @@ import GridlineLoop
 import GridlineRedis
 import GridlineRESP
 import XCTest
+import GridlineTestSupport
 
 /// The client against a scripted fake server that answers byte by byte, garbage, or nothing.
 final class RedisClientFaultTests: XCTestCase {

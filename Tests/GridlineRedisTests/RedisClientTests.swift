@@ -2,6 +2,7 @@ import GridlineLoop
 import GridlineRedis
 import GridlineRESP
 import XCTest
+import GridlineTestSupport
 
 /// The command client against a real `redis-server` of the test's own.
 final class RedisClientTests: XCTestCase {

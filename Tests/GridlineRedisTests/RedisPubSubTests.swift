@@ -2,6 +2,7 @@ import GridlineLoop
 import GridlineRedis
 import GridlineRESP
 import XCTest
+import GridlineTestSupport
 
 /// Subscriber and publisher against a real `redis-server`, including its death and return.
 final class RedisPubSubTests: XCTestCase {
@@ -112,7 +113,7 @@ final class RedisPubSubTests: XCTestCase {
         nonisolated(unsafe) var clientStates: [Bool] = []
         try harness.run { client.onStateChange = { clientStates.append($0) } }
 
-        redis.crash()
+        redis.kill9()
         harness.wait("both down") { !client.isConnected && !subscriber.isConnected }
         nonisolated(unsafe) var whileDown: Result<RESPValue, RedisError>?
         try harness.run { client.send(["PING"]) { whileDown = $0 } }

@@ -2,6 +2,7 @@ import GridlineLoop
 import GridlineRedis
 import GridlineRESP
 import XCTest
+import GridlineTestSupport
 
 final class RedisScriptTests: XCTestCase {
     private var redis: RedisServerProcess!

@@ -1,14 +1,15 @@
 import Foundation
 import Glibc
 import XCTest
+import GridlineTestSupport
 
-/// A Gridline cluster on loopback (SPEC §15): one `RedisProcess` and N `gridline serve` nodes
+/// A Gridline cluster on loopback (SPEC §15): one `RedisServerProcess` and N `gridline serve` nodes
 /// sharing one data directory, node i with `GRIDLINE_NODE_ID=node-i` and `REDIS_URL` of that
 /// Redis. Nodes are killed, stopped, paused and restarted by index; everything is bounded in time
 /// and only this harness's own PIDs are ever signalled. `shutdown()` (call it from tearDown)
 /// always leaves nothing running.
 final class ClusterHarness: @unchecked Sendable {  // driven from the test's thread only
-    let redis: RedisProcess
+    let redis: RedisServerProcess
     let dataDirectory: String
     let environment: [String: String]
     private var nodes: [ServerProcess]
@@ -24,13 +25,13 @@ final class ClusterHarness: @unchecked Sendable {  // driven from the test's thr
 
     /// Skips the calling test when `redis-server` is not installed.
     static func requireRedis() throws {
-        guard RedisProcess.isInstalled else { throw XCTSkip("redis-server is not installed") }
+        guard RedisServerProcess.isInstalled else { throw XCTSkip("redis-server is not installed") }
     }
 
     /// Starts Redis, then node 0 alone (it applies migrations and loads the seed), then the others.
     init(nodes count: Int = 3, environment: [String: String] = [:]) throws {
         try Self.requireRedis()
-        redis = try RedisProcess()
+        redis = try RedisServerProcess()
         dataDirectory = NSTemporaryDirectory() + "gridline-cluster-" + UUID().uuidString
         self.environment = Self.defaultEnvironment.merging(environment) { _, own in own }
         nodes = []

@@ -3,6 +3,7 @@ import GridlineLoop
 import GridlineRedis
 import GridlineRESP
 import XCTest
+import GridlineTestSupport
 
 /// A test's own redis-server and loop, plus one `RedisClient` per simulated node.
 class ClusterTestCase: XCTestCase {

@@ -3,20 +3,20 @@ import GridlineLoop
 import XCTest
 
 /// Runs an `EventLoop` on its own thread for a test and lets the test act on it synchronously.
-final class LoopHarness: @unchecked Sendable {  // the loop is Sendable; `run` hands work to its thread
-    let loop: EventLoop
+public final class LoopHarness: @unchecked Sendable {  // the loop is Sendable; `run` hands work to its thread
+    public let loop: EventLoop
 
-    init() throws {
+    public init() throws {
         loop = try EventLoop()
         let loop = self.loop
         Thread { loop.run() }.start()
     }
 
-    func stop() { loop.stop() }
+    public func stop() { loop.stop() }
 
     /// Runs `body` on the loop thread and returns its result.
     @discardableResult
-    func run<T>(_ body: @escaping () throws -> T) throws -> T {
+    public func run<T>(_ body: @escaping () throws -> T) throws -> T {
         nonisolated(unsafe) var result: Result<T, Error>?
         nonisolated(unsafe) let work = body
         let done = DispatchSemaphore(value: 0)
@@ -29,7 +29,7 @@ final class LoopHarness: @unchecked Sendable {  // the loop is Sendable; `run` h
     }
 
     /// Polls `condition` on the loop every 10 ms; fails the test after `timeout` seconds.
-    func wait(_ what: String, timeout: Double = 10, file: StaticString = #filePath, line: UInt = #line,
+    public func wait(_ what: String, timeout: Double = 10, file: StaticString = #filePath, line: UInt = #line,
               until condition: @escaping () -> Bool) {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
