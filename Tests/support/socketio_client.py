@@ -18,8 +18,10 @@ SHEET = "demo-sheet"
 class Client:
     """One AsyncClient that records every event it hears, by type."""
 
-    def __init__(self, name):
+    def __init__(self, name, expect_timeout=5.0, call_timeout=5):
         self.name = name
+        self.expect_timeout = expect_timeout
+        self.call_timeout = call_timeout
         self.sio = socketio.AsyncClient(reconnection=False)
         self.events = []
         self.arrived = asyncio.Event()
@@ -33,8 +35,9 @@ class Client:
         await self.sio.connect(f"http://127.0.0.1:{port}", auth={"token": token}, transports=TRANSPORTS[mode],
                                wait_timeout=5)
 
-    async def expect(self, event_type, where=lambda m: True, timeout=5.0):
+    async def expect(self, event_type, where=lambda m: True, timeout=None):
         """The first recorded event of that type matching `where`, waiting for it if needed."""
+        timeout = self.expect_timeout if timeout is None else timeout
         deadline = asyncio.get_running_loop().time() + timeout
         while True:
             for index, (event, message) in enumerate(self.events):
@@ -50,7 +53,7 @@ class Client:
                 pass
 
     async def call(self, event, data):
-        return await self.sio.call(event, data, timeout=5)
+        return await self.sio.call(event, data, timeout=self.call_timeout)
 
 
 async def wait_for_upgrade(client):

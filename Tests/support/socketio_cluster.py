@@ -7,50 +7,14 @@ another; the writer's acked edits and the listener's presence must cross the nod
 import asyncio
 import sys
 
-import socketio
-
-SHEET = "demo-sheet"
-
-
-class Client:
-    """One AsyncClient that records every event it hears."""
-
-    def __init__(self, name):
-        self.name = name
-        self.sio = socketio.AsyncClient(reconnection=False)
-        self.events = []
-        self.arrived = asyncio.Event()
-
-        @self.sio.on("*")
-        async def any_event(event, *args):
-            self.events.append((event, args[0] if args else None))
-            self.arrived.set()
-
-    async def connect(self, port, token, mode):
-        await self.sio.connect(f"http://127.0.0.1:{port}", auth={"token": token}, transports=[mode], wait_timeout=5)
-
-    async def expect(self, event_type, where=lambda m: True, timeout=10.0):
-        deadline = asyncio.get_running_loop().time() + timeout
-        while True:
-            for index, (event, message) in enumerate(self.events):
-                if event == event_type and where(message):
-                    del self.events[index]
-                    return message
-            remaining = deadline - asyncio.get_running_loop().time()
-            assert remaining > 0, f"{self.name}: no {event_type} within {timeout}s; heard {[e for e, _ in self.events]}"
-            self.arrived.clear()
-            try:
-                await asyncio.wait_for(self.arrived.wait(), remaining)
-            except asyncio.TimeoutError:
-                pass
-
-    async def call(self, event, data):
-        return await self.sio.call(event, data, timeout=15)
+from socketio_client import SHEET, Client  # the recording client, next to this file
 
 
 async def run(mode, listen_port, write_port, listener_token, writer_token):
     cell = {"polling": "S1", "websocket": "S2"}[mode]
-    listener, writer = Client("listener"), Client("writer")
+    # Across nodes an answer may wait for a takeover: longer limits than on one node.
+    listener = Client("listener", expect_timeout=10.0, call_timeout=15)
+    writer = Client("writer", expect_timeout=10.0, call_timeout=15)
     await listener.connect(listen_port, listener_token, mode)
     await writer.connect(write_port, writer_token, mode)
     assert listener.sio.transport() == mode, listener.sio.transport()
