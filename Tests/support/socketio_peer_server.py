@@ -16,10 +16,12 @@ import socketio
 from aiohttp import web
 
 
-def main(port):
+def main(port, client_manager=None):
+    """Serves on 127.0.0.1:`port` until stopped; `client_manager` (e.g. AsyncRedisManager) lets
+    rooms span servers, as bench/socketio_redis_peer.py does."""
     # Default JSON (the stdlib's), no logging: the fairest configuration of the stock server.
-    sio = socketio.AsyncServer(async_mode="aiohttp", cors_allowed_origins=None, logger=False, engineio_logger=False,
-                               max_http_buffer_size=1_048_576)
+    sio = socketio.AsyncServer(async_mode="aiohttp", client_manager=client_manager, cors_allowed_origins=None,
+                               logger=False, engineio_logger=False, max_http_buffer_size=1_048_576)
     app = web.Application()
     sio.attach(app)
 
@@ -41,7 +43,7 @@ def main(port):
 
     @sio.on("cursor_move")
     async def cursor_move(sid, data):
-        room = data.get("room")
+        room = data.get("room") if isinstance(data, dict) else None
         if room not in sio.rooms(sid):
             return
         message = {"type": "cursor_moved", "room": room, "user_id": sid, "username": sid,
