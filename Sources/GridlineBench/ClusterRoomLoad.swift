@@ -41,7 +41,6 @@ final class ClusterRoomLoad: ScenarioRun {
     private let tokenFor: (Int) -> String
     private var senders: [Sender] = []
     private var isReader: [Bool]
-    private var connectRefused = 0
     private var payload: [UInt8] = []
     // The running step.
     private var window = 1
@@ -79,7 +78,7 @@ final class ClusterRoomLoad: ScenarioRun {
         if framing == .socketIO {
             let start = BenchClock.now()
             pool.run(until: start + BenchClock.nanoseconds(options.joinTimeout)) { _ in
-                establishedCount + connectRefused < pool.openCount
+                establishedCount + socketIOConnectRefused < pool.openCount
             }
         }
         let start = BenchClock.now()
@@ -239,32 +238,12 @@ final class ClusterRoomLoad: ScenarioRun {
     override func clientReceived(_ client: BenchClient, text: UnsafeBufferPointer<UInt8>, now: UInt64) {
         guard framing == .socketIO else { return super.clientReceived(client, text: text, now: now) }
         lastFrameAt = now
-        switch SocketIOPacketScanner.classify(text, 0..<text.count) {
+        let packet = SocketIOPacketScanner.classify(text, 0..<text.count)
+        switch packet {
         case .event(_, let name, let arguments):
             if JSONFieldScanner.equals(text, name, "cursor_moved") { cursor(client, text, object: arguments, now: now) }
-        case .ping:
-            pool.sendText(client, [UInt8(ascii: "3")])
-        case .open:
-            pool.sendText(client, SocketIOFanoutScenario.connectPacket(token: tokenFor(client.index)))
-        case .connect:
-            noteEstablished(client, now: now)
-        case .ack(let id, let arguments) where id == Self.joinAckID:
-            let argument = UnsafeBufferPointer(rebasing: text[arguments])
-            if let type = JSONFieldScanner.messageType(argument), JSONFieldScanner.equals(argument, type, "room_state") {
-                markJoined(client)
-            } else {
-                serverErrors["join_refused", default: 0] += 1
-                markJoinRefused(client)
-            }
-        case .connectError:
-            connectRefused += 1
-            pool.stats.count("socketio_connect_error")
-        case .disconnect:
-            pool.stats.count("socketio_disconnect")
-        case .close:
-            pool.stats.count("engineio_close")
-        case .pong, .noop, .ack, .other:
-            break
+        default:
+            _ = handleSocketIOControl(client, text, packet, joinAckID: Self.joinAckID, tokenFor: tokenFor, now: now)
         }
     }
 

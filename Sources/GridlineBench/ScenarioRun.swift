@@ -24,6 +24,8 @@ class ScenarioRun: ClientPoolDelegate {
     /// Launch to `connection_established`: admission as the user sees it.
     var establishedLatency = LatencyHistogram()
     var serverErrors: [String: Int] = [:]
+    /// Socket.IO CONNECTs the server refused (`handleSocketIOControl`).
+    var socketIOConnectRefused = 0
     /// The `limits` object of the first `connection_established`, for hints.
     var serverLimits: JSONObject?
     var lastFrameAt: UInt64 = 0

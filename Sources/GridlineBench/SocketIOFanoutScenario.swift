@@ -10,7 +10,6 @@ final class SocketIOFanoutScenario: FanoutScenario {
     /// The ack id of our `join_room`: its answer is the room's state (or an error).
     private static let joinAckID: UInt64 = 1
     private let tokenFor: (Int) -> String
-    private var connectRefused = 0
 
     init(options: BenchOptions, pool: ClientPool, tokens: BenchTokens, tokenFor: @escaping (Int) -> String) {
         self.tokenFor = tokenFor
@@ -38,16 +37,17 @@ final class SocketIOFanoutScenario: FanoutScenario {
     override func afterConnect() {
         let start = BenchClock.now()
         pool.run(until: start + BenchClock.nanoseconds(options.joinTimeout)) { _ in
-            establishedCount + connectRefused < pool.openCount
+            establishedCount + socketIOConnectRefused < pool.openCount
         }
         Progress.say("Socket.IO CONNECT answered for \(establishedCount)/\(pool.openCount) in"
                      + " \(String(format: "%.3f", Double(BenchClock.now() - start) / 1e9)) s"
-                     + (connectRefused > 0 ? ", \(connectRefused) refused" : ""))
+                     + (socketIOConnectRefused > 0 ? ", \(socketIOConnectRefused) refused" : ""))
     }
 
     override func clientReceived(_ client: BenchClient, text: UnsafeBufferPointer<UInt8>, now: UInt64) {
         lastFrameAt = now
-        switch SocketIOPacketScanner.classify(text, 0..<text.count) {
+        let packet = SocketIOPacketScanner.classify(text, 0..<text.count)
+        switch packet {
         case .event(_, let name, let arguments):
             if JSONFieldScanner.equals(text, name, "cursor_moved") {
                 receivedCursor(text, object: arguments, now: now)
@@ -56,29 +56,8 @@ final class SocketIOFanoutScenario: FanoutScenario {
                     .flatMap { JSONFieldScanner.string(text, $0) } ?? "UNKNOWN"
                 serverErrors[code, default: 0] += 1
             }
-        case .ping:
-            pool.sendText(client, [UInt8(ascii: "3")])
-        case .open:
-            pool.sendText(client, Self.connectPacket(token: tokenFor(client.index)))
-        case .connect:
-            noteEstablished(client, now: now)
-        case .ack(let id, let arguments) where id == Self.joinAckID:
-            let argument = UnsafeBufferPointer(rebasing: text[arguments])
-            if let type = JSONFieldScanner.messageType(argument), JSONFieldScanner.equals(argument, type, "room_state") {
-                markJoined(client)
-            } else {
-                serverErrors["join_refused", default: 0] += 1
-                markJoinRefused(client)
-            }
-        case .connectError:
-            connectRefused += 1
-            pool.stats.count("socketio_connect_error")
-        case .disconnect:
-            pool.stats.count("socketio_disconnect")
-        case .close:
-            pool.stats.count("engineio_close")
-        case .pong, .noop, .ack, .other:
-            break
+        default:
+            _ = handleSocketIOControl(client, text, packet, joinAckID: Self.joinAckID, tokenFor: tokenFor, now: now)
         }
     }
 }
