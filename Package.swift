@@ -48,7 +48,10 @@ let package = Package(
 
         // What several test targets share (a Redis of the test's own, a loop on a thread); only
         // tests depend on it.
-        .target(name: "GridlineTestSupport", dependencies: ["GridlineLoop"], path: "Tests/GridlineTestSupport"),
+        .target(
+            name: "GridlineTestSupport", dependencies: ["GridlineLoop", "GridlineRedis", "GridlineRESP"],
+            path: "Tests/GridlineTestSupport"
+        ),
 
         .testTarget(name: "GridlineCryptoTests", dependencies: ["GridlineCrypto", "GridlineJSON"]),
         .testTarget(name: "GridlineJSONTests", dependencies: ["GridlineJSON"]),

@@ -2,8 +2,9 @@ import GridlineCluster
 import GridlineRedis
 import GridlineRESP
 import XCTest
+import GridlineTestSupport
 
-final class ClusterConnectionsTests: ClusterTestCase {
+final class ClusterConnectionsTests: RedisTestCase {
     private func register(_ connections: ClusterConnections, _ user: String, _ member: String, limit: Int) throws -> [String] {
         try value("register \(member)") { connections.register(userID: user, member: member, limit: limit, completion: $0) }
     }

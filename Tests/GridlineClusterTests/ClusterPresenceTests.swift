@@ -2,8 +2,9 @@ import GridlineCluster
 import GridlineRedis
 import GridlineRESP
 import XCTest
+import GridlineTestSupport
 
-final class ClusterPresenceTests: ClusterTestCase {
+final class ClusterPresenceTests: RedisTestCase {
     private func join(_ presence: ClusterPresence, _ room: String, _ user: String, _ connection: String,
                       json: String = "{}") throws -> ClusterPresence.JoinResult {
         try value("join") {

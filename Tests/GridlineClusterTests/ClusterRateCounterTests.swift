@@ -2,8 +2,9 @@ import GridlineCluster
 import GridlineRedis
 import GridlineRESP
 import XCTest
+import GridlineTestSupport
 
-final class ClusterRateCounterTests: ClusterTestCase {
+final class ClusterRateCounterTests: RedisTestCase {
     private func add(_ counter: ClusterRateCounter, _ user: String, _ delta: Int, windows: [Int]) throws -> [ClusterRateCounter.Window] {
         try value("add") { counter.add(userID: user, delta: delta, windows: windows, completion: $0) }
     }

@@ -2,8 +2,9 @@ import GridlineCluster
 import GridlineRedis
 import GridlineRESP
 import XCTest
+import GridlineTestSupport
 
-final class NodeLivenessTests: ClusterTestCase {
+final class NodeLivenessTests: RedisTestCase {
     private func register(_ liveness: NodeLiveness, _ node: String, _ incarnation: String, ttl: Int = 5_000) throws -> Bool {
         try value("register") { liveness.register(nodeID: node, incarnation: incarnation, ttlMilliseconds: ttl, completion: $0) }
     }

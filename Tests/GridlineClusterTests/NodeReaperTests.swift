@@ -3,8 +3,9 @@ import GridlineCluster
 import GridlineRedis
 import GridlineRESP
 import XCTest
+import GridlineTestSupport
 
-final class NodeReaperTests: ClusterTestCase {
+final class NodeReaperTests: RedisTestCase {
     private func register(_ client: RedisClient, _ node: String, ttl: Int) throws {
         let liveness = NodeLiveness(client: client)
         let registered: Bool = try value("register") {

@@ -2,8 +2,9 @@ import GridlineCluster
 import GridlineRedis
 import GridlineRESP
 import XCTest
+import GridlineTestSupport
 
-final class ShardLeasesTests: ClusterTestCase {
+final class ShardLeasesTests: RedisTestCase {
     private func leases(_ node: String, ttl: Int = 5_000) throws -> ShardLeases {
         ShardLeases(client: try makeClient(), nodeID: node, incarnation: "i-\(node)", ttlMilliseconds: ttl)
     }

@@ -5,36 +5,18 @@ import XCTest
 import GridlineTestSupport
 
 /// The command client against a real `redis-server` of the test's own.
-final class RedisClientTests: XCTestCase {
-    private var redis: RedisServerProcess!
-    private var harness: LoopHarness!
+final class RedisClientTests: RedisTestCase {
     private var client: RedisClient!
 
     override func setUpWithError() throws {
-        redis = try RedisServerProcess()
-        harness = try LoopHarness()
-        let configuration = RedisConfiguration(host: "127.0.0.1", port: redis.port)
-        let loop = harness.loop
-        client = try harness.run { RedisClient(loop: loop, configuration: configuration) }
-        let client = self.client!
-        try harness.run { client.start() }
-        harness.wait("connected") { client.isConnected }
+        try super.setUpWithError()
+        client = try makeClient()
     }
 
-    override func tearDownWithError() throws {
-        if let client, let harness { try harness.run { client.close() } }
-        harness?.stop()
-        redis?.stop()
-    }
-
-    /// Sends on the loop and waits for the completion.
     private func call(_ arguments: [any RESPArgument]) throws -> Result<RESPValue, RedisError> {
         let client = self.client!
-        nonisolated(unsafe) var outcome: Result<RESPValue, RedisError>?
         nonisolated(unsafe) let command = arguments
-        try harness.run { client.send(command) { outcome = $0 } }
-        harness.wait("reply to \(arguments.count) arguments") { outcome != nil }
-        return try XCTUnwrap(outcome)
+        return try outcome("reply to \(arguments.count) arguments") { done in client.send(command) { done($0) } }
     }
 
     func testTenThousandPipelinedCommandsAreAnsweredInOrder() throws {

@@ -4,43 +4,22 @@ import GridlineRESP
 import XCTest
 import GridlineTestSupport
 
-final class RedisScriptTests: XCTestCase {
-    private var redis: RedisServerProcess!
-    private var harness: LoopHarness!
+final class RedisScriptTests: RedisTestCase {
     private var client: RedisClient!
 
     override func setUpWithError() throws {
-        redis = try RedisServerProcess()
-        harness = try LoopHarness()
-        let configuration = RedisConfiguration(host: "127.0.0.1", port: redis.port)
-        let loop = harness.loop
-        let client = try harness.run { RedisClient(loop: loop, configuration: configuration) }
-        self.client = client
-        try harness.run { client.start() }
-        harness.wait("connected") { client.isConnected }
-    }
-
-    override func tearDownWithError() throws {
-        let client = self.client!
-        try harness.run { client.close() }
-        harness.stop()
-        redis.stop()
+        try super.setUpWithError()
+        client = try makeClient()
     }
 
     private func evaluate(_ script: RedisScript, keys: [String], arguments: [String]) throws -> Result<RESPValue, RedisError> {
         let client = self.client!
-        nonisolated(unsafe) var outcome: Result<RESPValue, RedisError>?
-        try harness.run { client.evaluate(script, keys: keys, arguments: arguments) { outcome = $0 } }
-        harness.wait("script reply") { outcome != nil }
-        return outcome!
+        return try outcome("script reply") { done in client.evaluate(script, keys: keys, arguments: arguments) { done($0) } }
     }
 
     private func call(_ arguments: [String]) throws -> Result<RESPValue, RedisError> {
         let client = self.client!
-        nonisolated(unsafe) var outcome: Result<RESPValue, RedisError>?
-        try harness.run { client.send(arguments) { outcome = $0 } }
-        harness.wait("reply") { outcome != nil }
-        return outcome!
+        return try outcome("reply") { done in client.send(arguments) { done($0) } }
     }
 
     func testScriptDigestIsTheSHA1RedisComputes() throws {

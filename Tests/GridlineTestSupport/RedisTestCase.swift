@@ -3,20 +3,20 @@ import GridlineLoop
 import GridlineRedis
 import GridlineRESP
 import XCTest
-import GridlineTestSupport
 
-/// A test's own redis-server and loop, plus one `RedisClient` per simulated node.
-class ClusterTestCase: XCTestCase {
-    var redis: RedisServerProcess!
-    var harness: LoopHarness!
+/// A test's own redis-server and loop, plus `RedisClient`s on that loop (one per simulated
+/// node in the cluster tests), all closed and stopped when the test ends.
+open class RedisTestCase: XCTestCase {
+    public var redis: RedisServerProcess!
+    public var harness: LoopHarness!
     private var clients: [RedisClient] = []
 
-    override func setUpWithError() throws {
+    open override func setUpWithError() throws {
         redis = try RedisServerProcess()
         harness = try LoopHarness()
     }
 
-    override func tearDownWithError() throws {
+    open override func tearDownWithError() throws {
         let clients = self.clients
         try harness.run { clients.forEach { $0.close() } }
         harness.stop()
@@ -24,7 +24,7 @@ class ClusterTestCase: XCTestCase {
     }
 
     /// A connected client: one per "node" of the test.
-    func makeClient() throws -> RedisClient {
+    public func makeClient() throws -> RedisClient {
         let configuration = RedisConfiguration(host: "127.0.0.1", port: redis.port)
         let loop = harness.loop
         let client = try harness.run { RedisClient(loop: loop, configuration: configuration) }
@@ -35,7 +35,7 @@ class ClusterTestCase: XCTestCase {
     }
 
     /// Starts `operation` on the loop and waits (bounded) for its completion.
-    func outcome<T>(_ what: String, _ operation: @escaping (@escaping (Result<T, RedisError>) -> Void) -> Void)
+    public func outcome<T>(_ what: String, _ operation: @escaping (@escaping (Result<T, RedisError>) -> Void) -> Void)
         throws -> Result<T, RedisError> {
         nonisolated(unsafe) var outcome: Result<T, RedisError>?
         nonisolated(unsafe) let start = operation
@@ -46,17 +46,17 @@ class ClusterTestCase: XCTestCase {
     }
 
     /// Like `outcome`, for an operation that must succeed.
-    func value<T>(_ what: String, _ operation: @escaping (@escaping (Result<T, RedisError>) -> Void) -> Void) throws -> T {
+    public func value<T>(_ what: String, _ operation: @escaping (@escaping (Result<T, RedisError>) -> Void) -> Void) throws -> T {
         try outcome(what, operation).get()
     }
 
     /// One raw command, to look at the keys the scripts wrote.
-    func command(_ client: RedisClient, _ arguments: [String]) throws -> RESPValue {
+    public func command(_ client: RedisClient, _ arguments: [String]) throws -> RESPValue {
         try value(arguments.joined(separator: " ")) { done in client.send(arguments) { done($0) } }
     }
 
     /// A SET's or ZSET's or HASH's members as sorted strings.
-    func sortedStrings(_ reply: RESPValue) -> [String] {
+    public func sortedStrings(_ reply: RESPValue) -> [String] {
         (reply.array ?? []).compactMap(\.string).sorted()
     }
 }
