@@ -197,21 +197,13 @@ final class CrashRecoveryEndToEndTests: XCTestCase {
         auditor.send(["type": "sheet_snapshot", "sheet_id": "demo-sheet", "request_id": "audit-snap"])
         let state = try XCTUnwrap(auditor.expect("sheet_state"), "round \(round)")
         let snapshotSeq = try XCTUnwrap(state["seq"] as? Int)
-        auditor.send(["type": "sync", "sheet_id": "demo-sheet", "since_seq": previous.seq, "request_id": "audit-sync"])
-        var replay: [[String: Any]] = []
-        var complete: [String: Any]?
-        let deadline = Date().addingTimeInterval(30)
-        while complete == nil, deadline.timeIntervalSinceNow > 0,
-              let message = auditor.nextMessage(timeout: deadline.timeIntervalSinceNow) {
-            switch message["type"] as? String {
-            case "cell_updated": replay.append(message)
-            case "sync_complete": complete = message
-            case "sheet_state":
-                XCTFail("round \(round): sync from \(previous.seq) fell back to a snapshot; history was lost")
-                return previous
-            default: continue
-            }
+        let sync = auditor.syncReplay(since: previous.seq, requestID: "audit-sync")
+        if sync.fellBackToSnapshot {
+            XCTFail("round \(round): sync from \(previous.seq) fell back to a snapshot; history was lost")
+            return previous
         }
+        let replay = sync.updates
+        let complete = sync.complete
         let closed = auditor.closeCode.map { " (connection closed \($0) \"\(auditor.closeReason)\")" } ?? ""
         let finalSeq = try XCTUnwrap(complete?["seq"] as? Int,
                                      "round \(round): no sync_complete after \(replay.count) replayed updates\(closed)")

@@ -12,19 +12,10 @@ enum ClusterAudit {
         _ = try XCTUnwrap(auditor.expect("connection_established", file: file, line: line))
         auditor.send(["type": "join_room", "room_id": "demo"])
         _ = try XCTUnwrap(auditor.expect("room_state", file: file, line: line))
-        auditor.send(["type": "sync", "sheet_id": "demo-sheet", "since_seq": 0, "request_id": "audit"])
-        var replay: [[String: Any]] = []
-        var complete: [String: Any]?
-        let deadline = Date().addingTimeInterval(30)
-        while complete == nil, deadline.timeIntervalSinceNow > 0,
-              let message = auditor.nextMessage(timeout: deadline.timeIntervalSinceNow) {
-            switch message["type"] as? String {
-            case "cell_updated": replay.append(message)
-            case "sync_complete": complete = message
-            case "sheet_state": XCTFail("sync from 0 fell back to a snapshot", file: file, line: line)
-            default: continue
-            }
-        }
+        let sync = auditor.syncReplay(since: 0, requestID: "audit")
+        if sync.fellBackToSnapshot { XCTFail("sync from 0 fell back to a snapshot", file: file, line: line) }
+        let replay = sync.updates
+        let complete = sync.complete
         let last = try XCTUnwrap(complete?["seq"] as? Int, "no sync_complete after \(replay.count) updates", file: file, line: line)
         let seqs = replay.compactMap { $0["seq"] as? Int }
         XCTAssertEqual(seqs, last > 0 ? Array(1...last) : [], "history has every seq 1…\(last) once, in order",
