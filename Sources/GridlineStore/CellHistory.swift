@@ -1,9 +1,8 @@
 /// History replay, retention and snapshots.
 ///
 /// Retention: the `Store` facade has the writer trim every sheet to its newest
-/// `historyRetention` rows (default 10,000) after every `trimEveryCommits` commits
-/// (default 1,000), in a transaction of its own. Clients further behind get `.truncated`
-/// and recover from a snapshot.
+/// `historyRetention` rows (default 10,000) in slices (`HistoryTrimmer`), each in a
+/// transaction of its own. Clients further behind get `.truncated` and recover from a snapshot.
 extension CellStore {
     /// Up to `limit` updates with seq > `sinceSeq`, ascending — or `.truncated` when the
     /// history no longer starts at `sinceSeq + 1`. Throws `.sheetNotFound`.
@@ -37,17 +36,6 @@ extension CellStore {
         try db.run(
             "DELETE FROM cell_history WHERE sheet_id = ?1 AND seq <= (SELECT seq FROM sheets WHERE id = ?1) - ?2",
             [.text(sheetId), .int(max(0, keep))])
-    }
-
-    /// `trimHistory` for every sheet that has more than `keep` updates.
-    @discardableResult
-    public static func trimAllHistory(_ db: Database, keep: Int) throws -> Int {
-        let sheets = try db.query("SELECT id FROM sheets WHERE seq > ?", [.int(max(0, keep))]) { $0.string(0) }
-        var deleted = 0
-        for sheet in sheets {
-            deleted += try trimHistory(db, sheetId: sheet, keep: keep)
-        }
-        return deleted
     }
 
     /// The sheet and every written cell, read in one transaction so `seq` and the cells

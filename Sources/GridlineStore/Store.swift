@@ -12,7 +12,9 @@ public final class Store: Sendable {
         /// History rows kept per sheet for `sync`.
         public var historyRetention = 10_000
         /// The writer trims history after this many commits; 0 never trims.
-        public var trimEveryCommits = 1_000
+        public var trimEveryCommits = 64
+        /// Most history rows one trim deletes (`HistoryTrimmer`).
+        public var trimSliceRows = 2_000
         /// Marks AI jobs still `running` as interrupted at open (their process is gone). Off
         /// for a cluster node: the file is shared, and another node's jobs may be running.
         public var markInterruptedJobs = true
@@ -67,12 +69,12 @@ public final class Store: Sendable {
             throw error
         }
         let readDB = try openConnection(path: url.path, readOnly: true, options: options)
-        let keep = options.historyRetention
+        let trimmer = HistoryTrimmer(keep: options.historyRetention, sliceRows: options.trimSliceRows)
         let writer = StoreWriter(
             database: db,
             options: .init(
                 maxGroupSize: options.maxGroupSize, maintenanceEveryCommits: options.trimEveryCommits,
-                maintenance: { db in try CellStore.trimAllHistory(db, keep: keep) }))
+                maintenance: { db in try trimmer.trim(db) }))
         return Store(
             writer: writer, reader: StoreReader(database: readDB), databaseURL: url, appliedMigrations: applied,
             seedLoaded: seeded, interruptedJobs: interrupted)

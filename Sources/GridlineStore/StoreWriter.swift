@@ -23,7 +23,7 @@ import Foundation
 /// must not block (the server posts them into its event loop).
 ///
 /// Work closures must not BEGIN/COMMIT themselves; they may nest `db.savepoint {}`.
-// @unchecked: `database`, `stats` bookkeeping and `commitsSinceMaintenance` are touched
+// @unchecked: `database`, `stats` bookkeeping and the maintenance counters are touched
 // only by the writer thread; `queue` and `metricsLock` guard what other threads share.
 public final class StoreWriter: @unchecked Sendable {
     /// Tuning for the writer thread.
@@ -32,16 +32,21 @@ public final class StoreWriter: @unchecked Sendable {
         public var maxGroupSize: Int
         /// Run `maintenance` after this many commits (0: never).
         public var maintenanceEveryCommits: Int
-        /// Periodic housekeeping (history trim), in its own transaction.
-        public var maintenance: (@Sendable (Database) throws -> Void)?
+        /// Housekeeping (history trim) in slices, each in its own transaction. It returns
+        /// true when it stopped short; then it also runs whenever no write arrived for
+        /// `maintenanceQuietSeconds`, until it is done: a backlog is worked off in quiet
+        /// time, not ahead of the writes queued behind it.
+        public var maintenance: (@Sendable (Database) throws -> Bool)?
+        public var maintenanceQuietSeconds: Double
 
         public init(
-            maxGroupSize: Int = 512, maintenanceEveryCommits: Int = 1000,
-            maintenance: (@Sendable (Database) throws -> Void)? = nil
+            maxGroupSize: Int = 512, maintenanceEveryCommits: Int = 64,
+            maintenance: (@Sendable (Database) throws -> Bool)? = nil, maintenanceQuietSeconds: Double = 0.005
         ) {
             self.maxGroupSize = max(1, maxGroupSize)
             self.maintenanceEveryCommits = maintenanceEveryCommits
             self.maintenance = maintenance
+            self.maintenanceQuietSeconds = maintenanceQuietSeconds
         }
     }
 
@@ -52,6 +57,8 @@ public final class StoreWriter: @unchecked Sendable {
     private let metricsLock = NSLock()
     private var stats = WriterStats()
     private var commitsSinceMaintenance = 0
+    /// The last maintenance slice stopped short of the end of its work.
+    private var maintenanceBehind = false
     private var threadID: pthread_t?
     private var shutDown = false
 
@@ -105,9 +112,19 @@ public final class StoreWriter: @unchecked Sendable {
         metricsLock.lock()
         threadID = pthread_self()
         metricsLock.unlock()
-        while let batch = queue.popBatch(max: options.maxGroupSize) {
-            runGroup(batch)
-            runMaintenanceIfDue()
+        pop: while true {
+            switch queue.popBatch(max: options.maxGroupSize, quietAfter: maintenanceBehind ? options.maintenanceQuietSeconds : nil) {
+            case .batch(let batch):
+                runGroup(batch)
+                commitsSinceMaintenance += 1
+                if options.maintenanceEveryCommits > 0, commitsSinceMaintenance >= options.maintenanceEveryCommits {
+                    runMaintenance()
+                }
+            case .quiet:
+                runMaintenance()
+            case .stopped:
+                break pop
+            }
         }
         database.close()
         exited.signal()
@@ -153,14 +170,15 @@ public final class StoreWriter: @unchecked Sendable {
         }
     }
 
-    private func runMaintenanceIfDue() {
-        guard let maintenance = options.maintenance, options.maintenanceEveryCommits > 0 else { return }
-        commitsSinceMaintenance += 1
-        guard commitsSinceMaintenance >= options.maintenanceEveryCommits else { return }
+    /// One slice of maintenance (every `maintenanceEveryCommits` commits, and in quiet time
+    /// while the last slice stopped short).
+    private func runMaintenance() {
+        guard let maintenance = options.maintenance else { return }
         commitsSinceMaintenance = 0
         do {
-            try database.transaction(.immediate) { try maintenance(database) }
+            maintenanceBehind = try database.transaction(.immediate) { try maintenance(database) }
         } catch {
+            maintenanceBehind = false
             metricsLock.lock()
             stats.maintenanceFailures += 1
             metricsLock.unlock()

@@ -20,16 +20,30 @@ final class WorkQueue<Item>: @unchecked Sendable {
         return true
     }
 
-    /// Blocks until there is work, then takes up to `max` items in FIFO order. Returns
-    /// nil once the queue is stopped and drained: the worker's cue to exit.
-    func popBatch(max: Int) -> ArraySlice<Item>? {
+    /// What `popBatch` found.
+    enum Pop {
+        case batch(ArraySlice<Item>)
+        /// Nothing arrived within the time allowed.
+        case quiet
+        /// Stopped and drained: the worker's cue to exit.
+        case stopped
+    }
+
+    /// Blocks until there is work (at most `quietAfter` seconds when given), then takes up to
+    /// `max` items in FIFO order.
+    func popBatch(max: Int, quietAfter seconds: Double?) -> Pop {
         condition.lock()
         defer { condition.unlock() }
+        let deadline = seconds.map { Date(timeIntervalSinceNow: $0) }
         while head == items.count && !stopped {
-            condition.wait()
+            if let deadline {
+                if !condition.wait(until: deadline) && head == items.count && !stopped { return .quiet }
+            } else {
+                condition.wait()
+            }
         }
         let available = items.count - head
-        guard available > 0 else { return nil }
+        guard available > 0 else { return .stopped }
         let end = head + min(available, max)
         let batch = items[head..<end]
         head = end
@@ -42,6 +56,12 @@ final class WorkQueue<Item>: @unchecked Sendable {
             items.removeFirst(head)
             head = 0
         }
+        return .batch(batch)
+    }
+
+    /// Blocks until there is work, then takes up to `max` items; nil once stopped and drained.
+    func popBatch(max: Int) -> ArraySlice<Item>? {
+        guard case .batch(let batch) = popBatch(max: max, quietAfter: nil) else { return nil }
         return batch
     }
 

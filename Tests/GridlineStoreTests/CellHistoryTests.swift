@@ -42,15 +42,48 @@ final class CellHistoryTests: XCTestCase {
         XCTAssertThrowsError(try CellStore.history(db, sheetId: "ghost", sinceSeq: 0, limit: 1))
     }
 
-    func testTrimAllHistoryKeepsTheNewestRowsOfEverySheet() throws {
+    func testTheTrimmerKeepsTheNewestRowsOfEverySheet() throws {
         let db = try makeMigratedDatabase(self)
         try makeRoomAndSheet(db)
         try RoomStore.createSheet(db, id: "s2", roomId: "r1", name: "two", now: 1)
         try write(db, count: 5)
         try write(db, count: 2, sheet: "s2")
-        XCTAssertEqual(try CellStore.trimAllHistory(db, keep: 3), 2)
-        XCTAssertEqual(try db.query("SELECT seq FROM cell_history WHERE sheet_id = 's1' ORDER BY seq") { $0.int64(0) }, [3, 4, 5])
-        XCTAssertEqual(try db.scalarInt64("SELECT count(*) FROM cell_history WHERE sheet_id = 's2'"), 2)
+        XCTAssertFalse(try HistoryTrimmer(keep: 3).trim(db), "one call is enough")
+        XCTAssertEqual(historySeqs(db, "s1"), [3, 4, 5])
+        XCTAssertEqual(historySeqs(db, "s2"), [1, 2])
+    }
+
+    func testTheTrimmerDeletesAtMostOneSliceOfRowsPerCall() throws {
+        let db = try makeMigratedDatabase(self)
+        try makeRoomAndSheet(db)
+        try write(db, count: 10)
+        let trimmer = HistoryTrimmer(keep: 2, sliceRows: 3)
+        XCTAssertTrue(try trimmer.trim(db))
+        XCTAssertEqual(historySeqs(db, "s1"), [4, 5, 6, 7, 8, 9, 10])
+        XCTAssertTrue(try trimmer.trim(db))
+        XCTAssertEqual(historySeqs(db, "s1"), [7, 8, 9, 10])
+        XCTAssertFalse(try trimmer.trim(db), "the last two rows past retention fit the slice")
+        XCTAssertEqual(historySeqs(db, "s1"), [9, 10])
+        XCTAssertFalse(try trimmer.trim(db))
+        XCTAssertEqual(historySeqs(db, "s1"), [9, 10])
+    }
+
+    func testTheTrimmerTakesSheetsInTurn() throws {
+        let db = try makeMigratedDatabase(self)
+        try makeRoomAndSheet(db)
+        for sheet in ["s2", "s3"] { try RoomStore.createSheet(db, id: sheet, roomId: "r1", name: sheet, now: 1) }
+        for sheet in ["s1", "s2", "s3"] { try write(db, count: 4, sheet: sheet) }
+        let trimmer = HistoryTrimmer(keep: 1, sliceRows: 100, sheetsPerCall: 2)
+        XCTAssertTrue(try trimmer.trim(db), "two of three sheets looked at")
+        XCTAssertEqual(historySeqs(db, "s1"), [4])
+        XCTAssertEqual(historySeqs(db, "s2"), [4])
+        XCTAssertEqual(historySeqs(db, "s3"), [1, 2, 3, 4])
+        XCTAssertFalse(try trimmer.trim(db))
+        XCTAssertEqual(historySeqs(db, "s3"), [4])
+    }
+
+    private func historySeqs(_ db: Database, _ sheet: String) -> [Int64] {
+        (try? db.query("SELECT seq FROM cell_history WHERE sheet_id = ? ORDER BY seq", [.text(sheet)]) { $0.int64(0) }) ?? []
     }
 
     func testSnapshotHoldsSheetSeqAndEveryWrittenCell() throws {

@@ -153,7 +153,7 @@ final class StoreWriterTests: XCTestCase {
     func testMaintenanceRunsAfterTheConfiguredNumberOfCommits() throws {
         let runs = Collector<Int>()
         let (writer, _) = try makeWriter(
-            options: .init(maintenanceEveryCommits: 2, maintenance: { _ in runs.append(1) }))
+            options: .init(maintenanceEveryCommits: 2, maintenance: { _ in runs.append(1); return false }))
         for value in Int64(1)...5 {
             let done = expectation(description: "write \(value)")
             insert(writer, value) { _ in done.fulfill() }
@@ -161,6 +161,22 @@ final class StoreWriterTests: XCTestCase {
         }
         writer.shutdown()
         XCTAssertEqual(runs.values.count, 2)
+    }
+
+    func testMaintenanceThatStoppedShortRunsAgainWhileNothingIsQueued() throws {
+        let runs = Collector<Int>()
+        let finished = expectation(description: "the fourth slice")
+        let (writer, _) = try makeWriter(
+            options: .init(maintenanceEveryCommits: 1, maintenance: { _ in
+                runs.append(1)
+                if runs.values.count == 4 { finished.fulfill() }
+                return runs.values.count < 4  // three slices say "more", the fourth finishes
+            }))
+        let done = expectation(description: "write")
+        insert(writer, 1) { _ in done.fulfill() }
+        wait(for: [done, finished], timeout: 5)
+        writer.shutdown()
+        XCTAssertEqual(runs.values.count, 4, "no slice after the one that finished")
     }
 }
 
