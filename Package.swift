@@ -12,7 +12,9 @@ let package = Package(
             name: "CGridlineSystem",
             linkerSettings: [.linkedLibrary("sqlite3")]
         ),
-        .target(name: "GridlineCrypto", dependencies: ["GridlineJSON"]),
+        // SHA-256's compression on the x86 SHA extensions, which Swift cannot reach.
+        .target(name: "CGridlineSHA256"),
+        .target(name: "GridlineCrypto", dependencies: ["GridlineJSON", "CGridlineSHA256"]),
         .target(name: "GridlineJSON"),
         .target(name: "GridlineHTTP"),
         .target(name: "GridlineWebSocket", dependencies: ["GridlineCrypto"]),
