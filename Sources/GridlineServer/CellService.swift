@@ -87,7 +87,7 @@ final class CellService: @unchecked Sendable {  // loop thread only; store callb
         server.store.writer.submit({ db -> CellWriteResult in
             if let fence { try ShardFences.check(db, shard: fence.shard, fence: fence.fence) }
             let idempotency = request.idempotency
-            if let idempotency, idempotency.mayBeApplied, let outcome = try ForwardLog.outcome(db, key: idempotency.key) {
+            if let idempotency, idempotency.mayBeApplied, let outcome = try ForwardLog.outcome(db, key: idempotency.key, madeAt: request.now) {
                 return .duplicate(outcome)
             }
             let result: CellWriteResult
@@ -102,7 +102,7 @@ final class CellService: @unchecked Sendable {  // loop thread only; store callb
                     now: request.now, formulas: formulas))
             }
             if let idempotency, let seqs = result.appliedSeqs {
-                try ForwardLog.record(db, key: idempotency.key, outcome: "\(seqs.first) \(seqs.last)", now: request.now)
+                try ForwardLog.record(db, key: idempotency.key, outcome: "\(seqs.first) \(seqs.last)", madeAt: request.now)
             }
             if let recalculated = result.recalculated { prepared.prepare(recalculated, on: loop) }
             return result

@@ -162,6 +162,11 @@ public final class Database {
     /// True while a transaction is open (SQLite's autocommit flag is off).
     public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
 
+    /// The writer's group transaction under way, numbered (nil between groups): what a
+    /// check may remember for the rest of the group, since no other connection can commit
+    /// while the group holds the write lock.
+    internal(set) public var writeGroup: UInt64?
+
     // MARK: Transactions
 
     /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.

@@ -59,6 +59,7 @@ public final class StoreWriter: @unchecked Sendable {
     private var commitsSinceMaintenance = 0
     /// The last maintenance slice stopped short of the end of its work.
     private var maintenanceBehind = false
+    private var groupsBegun: UInt64 = 0
     private var threadID: pthread_t?
     private var shutDown = false
 
@@ -135,8 +136,11 @@ public final class StoreWriter: @unchecked Sendable {
         var groupError: Error?
         var performed = 0
         var failedOps = 0
+        groupsBegun &+= 1
+        defer { database.writeGroup = nil }
         do {
             try database.run("BEGIN IMMEDIATE")
+            database.writeGroup = groupsBegun
             for operation in batch {
                 try database.run("SAVEPOINT op")
                 let succeeded = operation.perform(database)

@@ -89,15 +89,24 @@ final class ClusterService {
         server.log(.warn, "cluster_message_refused", [("channel", .string(message.channel.name)), ("reason", .string(reason))])
     }
 
-    /// Idempotency keys are needed for seconds (a forward's retries); kept a day, pruned hourly.
-    private func scheduleForwardLogPrune() {
-        server.loop.schedule(after: 3600) { [weak self] in
+    /// Idempotency keys are needed for seconds (a forward's retries end at its 10 s deadline);
+    /// each is kept a minute, then pruned from the oldest end, a slice a second — or sooner
+    /// while slices come back full, so the log keeps up with any forwarding rate.
+    private func scheduleForwardLogPrune(after seconds: Double = 1) {
+        server.loop.schedule(after: seconds) { [weak self] in
             guard let self else { return }
-            let before = Timestamp.nowMilliseconds() - 86_400_000
-            self.server.store.writer.submit({ db in try ForwardLog.prune(db, before: before) }, completion: { _ in })
-            self.scheduleForwardLogPrune()
+            let before = Timestamp.nowMilliseconds() - Self.forwardKeyLifetimeMilliseconds
+            let limit = Self.forwardKeysPrunedPerSlice
+            self.server.store.writer.submit({ db in try ForwardLog.prune(db, before: before, limit: limit) },
+                                            completion: self.server.onLoop { [weak self] (result: Result<Int, Error>) in
+                let full = (try? result.get()) == limit
+                self?.scheduleForwardLogPrune(after: full ? 0.05 : 1)
+            })
         }
     }
+
+    static let forwardKeyLifetimeMilliseconds: Int64 = 60_000
+    static let forwardKeysPrunedPerSlice = 5_000
 
     /// Sends a sealed envelope to another node's inbox.
     func send(_ envelope: ClusterEnvelope, toNode node: String, completion: ((Result<Int64, RedisError>) -> Void)? = nil) {
