@@ -1,7 +1,8 @@
 import Foundation
 
 /// The store as the server sees it: one database file in the data directory, migrated
-/// and seeded at open, with one writer thread (group commit) and one reader thread.
+/// and seeded at open, with one writer thread (group commit), one reader thread and one
+/// checkpointer thread.
 public final class Store: Sendable {
     /// Settings for opening the store.
     public struct Options: Sendable {
@@ -36,12 +37,15 @@ public final class Store: Sendable {
     /// AI jobs a previous process left running, now marked as errors.
     public let interruptedJobs: Int
 
+    private let checkpointer: StoreCheckpointer
+
     private init(
-        writer: StoreWriter, reader: StoreReader, databaseURL: URL, appliedMigrations: [Int64],
-        seedLoaded: Bool, interruptedJobs: Int
+        writer: StoreWriter, reader: StoreReader, checkpointer: StoreCheckpointer, databaseURL: URL,
+        appliedMigrations: [Int64], seedLoaded: Bool, interruptedJobs: Int
     ) {
         self.writer = writer
         self.reader = reader
+        self.checkpointer = checkpointer
         self.databaseURL = databaseURL
         self.appliedMigrations = appliedMigrations
         self.seedLoaded = seedLoaded
@@ -69,6 +73,8 @@ public final class Store: Sendable {
             throw error
         }
         let readDB = try openConnection(path: url.path, readOnly: true, options: options)
+        let checkpointer = StoreCheckpointer(
+            database: try openConnection(path: url.path, readOnly: false, options: options), watching: db)
         let trimmer = HistoryTrimmer(keep: options.historyRetention, sliceRows: options.trimSliceRows)
         let writer = StoreWriter(
             database: db,
@@ -76,8 +82,8 @@ public final class Store: Sendable {
                 maxGroupSize: options.maxGroupSize, maintenanceEveryCommits: options.trimEveryCommits,
                 maintenance: { db in try trimmer.trim(db) }))
         return Store(
-            writer: writer, reader: StoreReader(database: readDB), databaseURL: url, appliedMigrations: applied,
-            seedLoaded: seeded, interruptedJobs: interrupted)
+            writer: writer, reader: StoreReader(database: readDB), checkpointer: checkpointer, databaseURL: url,
+            appliedMigrations: applied, seedLoaded: seeded, interruptedJobs: interrupted)
     }
 
     /// For `gridline migrate`: applies pending migrations and returns their versions.
@@ -140,9 +146,10 @@ public final class Store: Sendable {
         return outcome.get()
     }
 
-    /// Finishes queued writes and reads, then closes both connections. Call once.
+    /// Finishes queued writes and reads, checkpoints, then closes the connections. Call once.
     public func shutdown() {
         writer.shutdown()
+        checkpointer.shutdown()
         reader.shutdown()
     }
 }

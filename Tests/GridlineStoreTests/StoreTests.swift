@@ -31,6 +31,25 @@ final class StoreTests: XCTestCase {
         return try box.values[0].get()
     }
 
+    func testTheWALReachesTheDatabaseFileWithoutACheckpointInTheWriter() throws {
+        let directory = try makeTemporaryDirectory(self)
+        let store = try open(directory, seed: false)
+        defer { store.shutdown() }
+        XCTAssertEqual(try write(store) { db in try db.scalarInt64("PRAGMA wal_autocheckpoint") }, 0,
+                       "the hook took the place of SQLite's own checkpoint in the commit")
+        let file = directory.appendingPathComponent(Store.databaseFileName).path
+        func fileSize() -> Int { ((try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? Int) ?? 0 }
+        let before = fileSize()
+        // 1,200 rows of 4 KiB: past the 1,000 WAL pages that make a checkpoint due.
+        try write(store) { db in
+            try db.run("CREATE TABLE bulk (x TEXT)")
+            for _ in 0..<1_200 { try db.run("INSERT INTO bulk VALUES (?)", [.text(String(repeating: "x", count: 4_096))]) }
+        }
+        let deadline = Date().addingTimeInterval(10)
+        while fileSize() < before + 4_000_000, Date() < deadline { usleep(20_000) }
+        XCTAssertGreaterThanOrEqual(fileSize(), before + 4_000_000, "the checkpointer copied the WAL into the file")
+    }
+
     func testOpeningCreatesTheDirectoryMigratesAndSeedsOnlyOnce() throws {
         let directory = try makeTemporaryDirectory(self).appendingPathComponent("nested/data")
         let first = try open(directory)
