@@ -116,6 +116,39 @@ struct CellValueGrid {
         return summary
     }
 
+    /// Folds one column's rows `rect.top...rect.bottom` on from `summary` (the state folded
+    /// over the rows above), appending the state at every row `origin + k × chunk` passed
+    /// (k ≥ 1), before that row is added: where a later fold of the same column may resume.
+    /// The numbers go in the same order as `summary(in:)`'s, so the result is the same to the bit.
+    func summary(
+        inColumn rect: SheetRect, from summary: FormulaRangeSummary, origin: Int32, chunk: Int32,
+        checkpoints: inout [FormulaRangeSummary]
+    ) -> FormulaRangeSummary {
+        var summary = summary
+        var nextBoundary = origin + ((rect.top - origin) / chunk + 1) * chunk
+        slots.withUnsafeBufferPointer { slots in
+            forEachRun(in: rect) { start, column, low, high in
+                var low = low
+                var start = start
+                while low <= high {
+                    while nextBoundary <= low {
+                        checkpoints.append(summary)
+                        nextBoundary += chunk
+                    }
+                    let end = min(high, nextBoundary - 1)
+                    summary.add(UnsafeBufferPointer(rebasing: slots[start..<start + Int(end - low) + 1]), column: column, firstRow: low)
+                    start += Int(end - low) + 1
+                    low = end + 1
+                }
+            }
+        }
+        while nextBoundary <= rect.bottom {
+            checkpoints.append(summary)
+            nextBoundary += chunk
+        }
+        return summary
+    }
+
     /// The stored cells overlapping `rect` as runs: rows `low...high` of one column at slots
     /// `start...`, in column order, rows ascending. Probes the rect's blocks when they are
     /// fewer than the blocks held (joining a block to the run when it sits right after the

@@ -12,7 +12,7 @@ final class SheetCalculation: FormulaCellSource {
     // Unchecked: the writer thread alone touches this state and no access here overlaps
     // another (a range walk's body only reads), while the runtime checks cost about a tenth
     // of a 100,000-cell chain's recalculation.
-    @exclusivity(unchecked) private var values = CellValueGrid()
+    @exclusivity(unchecked) private(set) var values = CellValueGrid()
     /// Formula cells, numbered by their place here; the grid holds each cell's number, so a
     /// recalculation step finds formula, text and version without a map of its own.
     @exclusivity(unchecked) private var formulaSlots: [FormulaSlot?] = []
@@ -20,8 +20,10 @@ final class SheetCalculation: FormulaCellSource {
     @exclusivity(unchecked) private(set) var graph = DependencyGraph()
     @exclusivity(unchecked) private var aggregates: [FormulaAggregateKey: FormulaValue] = [:]
     /// Range summaries SUM, AVERAGE, MIN, MAX and COUNT share: one walk per range, not one per
-    /// function. Dropped like `aggregates` when a cell in their range changes.
-    @exclusivity(unchecked) private var summaries: [SheetRect: FormulaRangeSummary] = [:]
+    /// function. A cell changing in a range drops its summary; a one-column range keeps the
+    /// fold's checkpoints above the cell, so the next walk starts there, not at the top (an
+    /// edit under `SUM(A1:A100000)` walks half the column on average, not all of it).
+    @exclusivity(unchecked) private var summaries: [SheetRect: CachedSummary] = [:]
 
     init(sheetId: String, seq: Int64) {
         self.sheetId = sheetId
@@ -42,7 +44,22 @@ final class SheetCalculation: FormulaCellSource {
         values.setValue(value, at: cell)
         // Rebuilt only when a cached range covers the cell: a filter per write would allocate.
         if !summaries.isEmpty, summaries.keys.contains(where: { $0.contains(cell) }) {
-            summaries = summaries.filter { !$0.key.contains(cell) }
+            var stale: [SheetRect] = []
+            // By index, changing values in place: iterating `keys` would hold the storage and
+            // make every change copy the dictionary.
+            var index = summaries.startIndex
+            while index != summaries.endIndex {
+                let rect = summaries.keys[index]
+                if rect.contains(cell) {
+                    if rect.left == rect.right {
+                        summaries.values[index].invalidate(fromRow: cell.row, top: rect.top)
+                    } else {
+                        stale.append(rect)
+                    }
+                }
+                index = summaries.index(after: index)
+            }
+            for rect in stale { summaries[rect] = nil }
         }
         guard !aggregates.isEmpty, aggregates.keys.contains(where: { $0.rect.contains(cell) }) else { return }
         aggregates = aggregates.filter { !$0.key.rect.contains(cell) }
@@ -114,11 +131,43 @@ final class SheetCalculation: FormulaCellSource {
     }
 
     func rangeSummary(in rect: SheetRect) -> FormulaRangeSummary {
-        if let summary = summaries[rect] { return summary }
-        let summary = values.summary(in: rect)
-        // Bounded as `aggregates` is.
-        if summaries.count < 4096 { summaries[rect] = summary }
+        if let summary = summaries[rect]?.complete { return summary }
+        guard rect.left == rect.right else {
+            let summary = values.summary(in: rect)
+            // Bounded as `aggregates` is.
+            if summaries.count < 4096 { summaries[rect] = CachedSummary(rect: rect, complete: summary) }
+            return summary
+        }
+        var cached = summaries[rect] ?? CachedSummary(rect: rect, complete: nil)
+        let resumeRow = rect.top + Int32(cached.checkpoints.count) * cached.chunk
+        let summary = values.summary(
+            inColumn: SheetRect(top: resumeRow, left: rect.left, bottom: rect.bottom, right: rect.right),
+            from: cached.checkpoints.last ?? FormulaRangeSummary(), origin: rect.top, chunk: cached.chunk,
+            checkpoints: &cached.checkpoints)
+        cached.complete = summary
+        if summaries.count < 4096 || summaries[rect] != nil { summaries[rect] = cached }
         return summary
+    }
+}
+
+/// A range's summary, and for a one-column range the fold's state every `chunk` rows.
+struct CachedSummary {
+    var complete: FormulaRangeSummary?
+    /// Rows between checkpoints: 4,096, or more so that a range holds at most 64.
+    let chunk: Int32
+    /// `checkpoints[i]`: the fold of rows `top ..< top + (i + 1) × chunk`.
+    var checkpoints: [FormulaRangeSummary] = []
+
+    init(rect: SheetRect, complete: FormulaRangeSummary?) {
+        chunk = max(4_096, (rect.bottom - rect.top) / 64 + 1)
+        self.complete = complete
+    }
+
+    /// A cell at `row` changed: the summary and every checkpoint whose rows reach it are stale.
+    mutating func invalidate(fromRow row: Int32, top: Int32) {
+        complete = nil
+        let valid = Int((row - top) / chunk)
+        if checkpoints.count > valid { checkpoints.removeSubrange(valid...) }
     }
 }
 
