@@ -133,18 +133,37 @@ final class ClusterScenario {
         parts.append(("fanout_single_node", .array(reference.map { .object($0) })))
     }
 
+    /// The forwarded writers and the single node's take turns, `alternatingRounds` rounds of
+    /// `duration / rounds` each, so the ratio compares them under the same machine: this host's
+    /// speed drifts from minute to minute, and two back-to-back parts measured the drift as much
+    /// as the forward. The owner's part runs between, as a reference.
     private func forwarded(rooms: [String], clusterPorts: [UInt16], singlePort: UInt16,
                            clusterWatch: CPUWatch, singleWatch: CPUWatch) throws(BenchFailure) {
         let writers = options.clientCount
         let inflight = options.inflight
+        let rounds = Self.alternatingRounds
+        let slice = options.duration / Double(rounds)
         Progress.say("— forwarded writes: n1 writes first in \(rooms.count) rooms, then \(writers) writers on n2 and n3"
-                     + " (\(inflight) in flight each)")
+                     + " (\(inflight) in flight each), in \(rounds) rounds alternating with the single node's")
         try prime(rooms: rooms, port: clusterPorts[0])
         let seats = (0..<writers).map { ClusterSeat(node: 1 + $0 % 2, room: $0 % rooms.count, role: .sender) }
         let load = try cellLoad(seats: seats, rooms: rooms, ports: clusterPorts, cellPrefix: "W")
         guard load.prepare() else { throw BenchFailure("forwarded: not every writer joined") }
-        let clusterFigures = load.step(.init(inflight: inflight, rate: 0, seconds: options.duration), watch: clusterWatch)
+        try prime(rooms: rooms, port: singlePort)
+        let singleSeats = seats.map { ClusterSeat(node: 0, room: $0.room, role: .sender) }
+        let singleLoad = try cellLoad(seats: singleSeats, rooms: rooms, ports: [singlePort], cellPrefix: "W")
+        guard singleLoad.prepare() else { throw BenchFailure("single node: not every writer joined") }
+        var clusterRounds: [JSONObject] = []
+        var singleRounds: [JSONObject] = []
+        for round in 1...rounds {
+            Progress.say("  round \(round): forwarded, then the single node")
+            clusterRounds.append(load.step(.init(inflight: inflight, rate: 0, seconds: slice), watch: clusterWatch))
+            singleRounds.append(singleLoad.step(.init(inflight: inflight, rate: 0, seconds: slice), watch: singleWatch))
+        }
+        let clusterFigures = Self.combined(clusterRounds)
+        let singleFigures = Self.combined(singleRounds)
         parts.append(("forwarded_cells", .object(clusterFigures.merging(load.finish()))))
+        parts.append(("single_node_cells", .object(singleFigures.merging(singleLoad.finish()))))
         Progress.say("— the same writes on n1, the owner: cluster overheads without the forward")
         let ownerSeats = seats.map { ClusterSeat(node: 0, room: $0.room, role: .sender) }
         let ownerLoad = try cellLoad(seats: ownerSeats, rooms: rooms, ports: clusterPorts, cellPrefix: "O")
@@ -152,15 +171,28 @@ final class ClusterScenario {
         let ownerFigures = ownerLoad.step(.init(inflight: inflight, rate: 0, seconds: options.duration), watch: clusterWatch)
         parts.append(("owner_cells", .object(ownerFigures.merging(ownerLoad.finish()))))
         summary.ownerCells = ownerFigures
-        Progress.say("— the same writes on the single node")
-        try prime(rooms: rooms, port: singlePort)
-        let singleSeats = seats.map { ClusterSeat(node: 0, room: $0.room, role: .sender) }
-        let singleLoad = try cellLoad(seats: singleSeats, rooms: rooms, ports: [singlePort], cellPrefix: "W")
-        guard singleLoad.prepare() else { throw BenchFailure("single node: not every writer joined") }
-        let singleFigures = singleLoad.step(.init(inflight: inflight, rate: 0, seconds: options.duration), watch: singleWatch)
-        parts.append(("single_node_cells", .object(singleFigures.merging(singleLoad.finish()))))
         summary.forwarded = clusterFigures
         summary.singleCells = singleFigures
+    }
+
+    static let alternatingRounds = 3
+
+    /// Rounds of one load as one figure: writes acknowledged within the rounds over their
+    /// time, each round's own figures beside it.
+    static func combined(_ rounds: [JSONObject]) -> JSONObject {
+        var acked = 0.0
+        var seconds = 0.0
+        for round in rounds {
+            let duration = round["duration_s"]?.doubleValue ?? 0
+            acked += (round["acked_per_s"]?.doubleValue ?? 0) * duration
+            seconds += duration
+        }
+        var figures = BenchReport()
+        figures.set("duration_s", seconds, places: 3)
+        figures.set("acked_per_s", seconds > 0 ? acked / seconds : 0)
+        figures.set("ack_p50_us_by_round", .array(rounds.map { $0["ack_p50_us"] ?? .null }))
+        figures.set("rounds", .array(rounds.map { .object($0) }))
+        return figures.object
     }
 
     /// One client on the node at `port` writes one cell in each room's sheet: on a cluster the
