@@ -279,9 +279,10 @@ public struct BenchOptions: Sendable, Equatable {
         cluster: starts its own redis-server (--redis-server PATH) on a free port, three
                  `gridline serve` nodes on it sharing a fresh data dir, and one node without Redis;
                  measures cross-node latency (cursor_move and cell_update), cross-node fan-out in
-                 --rooms N (50) stepping through --windows 1,4,16,64, forwarded cell writes
-                 (--clients N (20) writers, --inflight N) against the single node, each for
-                 --duration S; with --peer-python PY (python-socketio, aiohttp, redis installed)
+                 --rooms N (50) stepping through --windows 1,4,16,64, each for --duration S,
+                 and forwarded cell writes (--clients N (20) writers, --inflight N) taking
+                 turns with the same writes on the single node (3 rounds of S/3 each);
+                 with --peer-python PY (python-socketio, aiohttp, redis installed)
                  also two python-socketio AsyncRedisManager servers (Tests/support/bench/
                  socketio_redis_peer.py) under the same fan-out; --data-dir D keeps the logs
         gridline bench --scenario formula-engine [--rows N] [--range-formulas N] [--repeats N]
