@@ -119,11 +119,8 @@ final class CellsScenario: ScenarioRun {
         writers[index].value += 1
         let request = writers[index].nextRequest
         writers[index].nextRequest += 1
-        let message = JSONValue.object(JSONObject([
-            ("type", "cell_update"), ("sheet_id", .string(options.sheet)), ("cell_id", .string(writers[index].cell)),
-            ("value", JSONValue(writers[index].value)), ("version", JSONValue(version)),
-            ("request_id", .string(Self.requestID(client: index, request: request))),
-        ]))
+        let message = Self.cellUpdate(sheet: options.sheet, cell: writers[index].cell, value: JSONValue(writers[index].value),
+                                      version: version, requestID: Self.requestID(client: index, request: request))
         pool.sendText(client, message.serialized())
         writers[index].pending.append((request, now))
         attempts += 1
@@ -142,6 +139,14 @@ final class CellsScenario: ScenarioRun {
     override var expectedServerCodes: Set<String> { ["VERSION_CONFLICT"] }
 
     static func requestID(client: Int, request: UInt64) -> String { "c\(client)-\(request)" }
+
+    /// A compare-and-set `cell_update` (the cluster scenario's writers send the same).
+    static func cellUpdate(sheet: String, cell: String, value: JSONValue, version: Int64, requestID: String) -> JSONValue {
+        .object(JSONObject([
+            ("type", "cell_update"), ("sheet_id", .string(sheet)), ("cell_id", .string(cell)),
+            ("value", value), ("version", JSONValue(version)), ("request_id", .string(requestID)),
+        ]))
+    }
 
     /// The request number of one of `client`'s request ids (`c<client>-<n>`), nil for others'.
     static func requestNumber(_ text: String, client: Int) -> UInt64? {

@@ -153,14 +153,8 @@ final class ClusterCellLoad: ScenarioRun {
         return figures.object
     }
 
-    func finish() -> JSONObject {
-        report = BenchReport()
-        report.set("clients", seats.count)
-        report.set("joined", joinedCount)
-        closePhase()
-        reportTrailer()
-        return report.object
-    }
+    /// Closes every connection and returns the run's counters (errors, close codes).
+    func finish() -> JSONObject { finishClients(seats.count) }
 
     private func pump(_ step: Step, interval: UInt64, now: UInt64) {
         expire(now: now)
@@ -184,12 +178,10 @@ final class ClusterCellLoad: ScenarioRun {
         let request = writers[index].nextRequest
         writers[index].nextRequest += 1
         let sentAt = BenchClock.now()
-        let message = JSONObject([
-            ("type", "cell_update"), ("sheet_id", .string(writers[index].sheet)), ("cell_id", .string(writers[index].cell)),
-            ("value", .string(String(sentAt))), ("version", JSONValue(version)),
-            ("request_id", .string(CellsScenario.requestID(client: index, request: request))),
-        ])
-        pool.sendText(writers[index].client, JSONValue.object(message).serialized())
+        let message = CellsScenario.cellUpdate(
+            sheet: writers[index].sheet, cell: writers[index].cell, value: .string(String(sentAt)), version: version,
+            requestID: CellsScenario.requestID(client: index, request: request))
+        pool.sendText(writers[index].client, message.serialized())
         writers[index].pending.append((request, sentAt))
         attempts += 1
     }

@@ -175,14 +175,7 @@ final class ClusterRoomLoad: ScenarioRun {
     }
 
     /// Closes every connection and returns the run's counters (errors, close codes).
-    func finish() -> JSONObject {
-        report = BenchReport()
-        report.set("clients", seats.count)
-        report.set("joined", joinedCount)
-        closePhase()
-        reportTrailer()
-        return report.object
-    }
+    func finish() -> JSONObject { finishClients(seats.count) }
 
     private func pump(now: UInt64, interval: Double) {
         for index in senders.indices where senders[index].client.isOpen {

@@ -226,6 +226,17 @@ class ScenarioRun: ClientPoolDelegate {
         }
     }
 
+    /// For a load driven in steps (the cluster scenario's): closes every connection and
+    /// returns the run's counters (clients, joined, errors, close codes).
+    func finishClients(_ clients: Int) -> JSONObject {
+        report = BenchReport()
+        report.set("clients", clients)
+        report.set("joined", joinedCount)
+        closePhase()
+        reportTrailer()
+        return report.object
+    }
+
     /// Members every scenario reports after its own: errors of every kind and close codes.
     func reportTrailer() {
         var errors = pool.stats.errors

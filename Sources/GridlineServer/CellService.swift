@@ -148,10 +148,8 @@ final class CellService: @unchecked Sendable {  // loop thread only; store callb
                 ("formula", JSONValue(cell.formula)), ("error", JSONValue(cell.error)), ("version", JSONValue(cell.version)),
                 ("seq", JSONValue(cell.seq)), ("user_id", .string(user.id)), ("username", .string(user.username)),
             ], requestID: requestID)
-            broadcastCellEvent(frame, sheet: sheet, alsoTo: session, seqs: (cell.seq, cell.seq), origin: request.origin)
-            broadcastRecalculated(recalculated, causeSeq: cell.seq, sheet: sheet, user: user, alsoTo: session,
-                                  origin: request.origin, prepared: prepared)
-            server.cluster?.forwarding.answer(request, applied: (cell.seq, recalculated.last?.seq ?? cell.seq))
+            announce(frame, seqs: (cell.seq, cell.seq), recalculated: recalculated, request: request, session: session,
+                     prepared: prepared)
         case .conflict(let current):
             server.stats.cellConflicts += 1
             refuse(request, session: session, MessageError(.VERSION_CONFLICT,
@@ -197,12 +195,8 @@ final class CellService: @unchecked Sendable {  // loop thread only; store callb
             let frame = OutgoingMessage("cells_updated", [
                 ("sheet_id", .string(sheet.id)), ("user_id", .string(user.id)), ("username", .string(user.username)),
             ], then: "cells", writeValue: { AppliedCellsJSON.append(cells, to: &$0) }, requestID: requestID)
-            let first = cells.first?.seq ?? 0
-            let last = cells.last?.seq ?? 0
-            broadcastCellEvent(frame, sheet: sheet, alsoTo: session, seqs: (first, last), origin: request.origin)
-            broadcastRecalculated(recalculated, causeSeq: last, sheet: sheet, user: user, alsoTo: session, origin: request.origin,
-                                  prepared: prepared)
-            server.cluster?.forwarding.answer(request, applied: (first, recalculated.last?.seq ?? last))
+            announce(frame, seqs: (cells.first?.seq ?? 0, cells.last?.seq ?? 0), recalculated: recalculated, request: request,
+                     session: session, prepared: prepared)
         case .conflicts(let conflicts):
             server.stats.cellConflicts += 1
             refuse(request, session: session, MessageError(.VERSION_CONFLICT, "\(conflicts.count) cell(s) changed since you read them; nothing was applied",
@@ -210,6 +204,16 @@ final class CellService: @unchecked Sendable {  // loop thread only; store callb
                                                  ["cell_id": .string(conflict.cellId), "current": Self.cellJSON(conflict.current)]
                                              }))]))
         }
+    }
+
+    /// An applied write, single or batch: its event (seqs `first...last`), then its recalculated
+    /// dependents, then — for a forwarded write — the owner's answer, after both.
+    private func announce(_ frame: OutgoingMessage, seqs: (first: Int64, last: Int64), recalculated: [AppliedCell],
+                          request: CellWriteRequest, session: ClientSession?, prepared: RecalculatedCellsJSON) {
+        broadcastCellEvent(frame, sheet: request.sheet, alsoTo: session, seqs: seqs, origin: request.origin)
+        broadcastRecalculated(recalculated, causeSeq: seqs.last, sheet: request.sheet, user: request.user, alsoTo: session,
+                              origin: request.origin, prepared: prepared)
+        server.cluster?.forwarding.answer(request, applied: (seqs.first, recalculated.last?.seq ?? seqs.last))
     }
 
     /// A write that was not applied: the error goes to the client, here or on the node that
