@@ -168,25 +168,29 @@ final class AdminService {
             room.messagesSent += 1
             for member in room.members where member.send(frame) { delivered += 1 }
         }
-        guard let cluster = server.cluster else {
-            return respond(.json(status: 200, ["delivered": JSONValue(delivered), "room_id": .string(roomID)]))
-        }
-        cluster.calls.call("room_broadcast", [("room", .string(roomID)), ("type", .string(frame.type))], body: frame.json) { answers in
-            respond(.json(status: 200, ["delivered": JSONValue(ClusterService.sumDelivered(delivered, answers)),
-                                        "room_id": .string(roomID)]))
-        }
+        respondDelivered(delivered, ("room_id", roomID), clusterCall: "room_broadcast",
+                         [("room", .string(roomID)), ("type", .string(frame.type))], body: frame.json, respond: respond)
     }
 
     func notifyUser(_ request: RESTRequest, respond: @escaping (HTTPResponse) -> Void) {
         let userID = request.params["user_id"] ?? ""
         guard let frame = adminMessageFrame(request, respond: respond) else { return }
         let delivered = server.sessions.send(frame, toUser: userID)
+        respondDelivered(delivered, ("user_id", userID), clusterCall: "notify_user",
+                         [("user", .string(userID)), ("type", .string(frame.type))], body: frame.json, respond: respond)
+    }
+
+    /// `{"delivered": n, <target>}`: this node's deliveries, and in a cluster every other
+    /// node's answer to `clusterCall` added to them.
+    private func respondDelivered(_ delivered: Int, _ target: (key: String, id: String), clusterCall name: String,
+                                  _ arguments: [(String, JSONValue)], body: [UInt8],
+                                  respond: @escaping (HTTPResponse) -> Void) {
         guard let cluster = server.cluster else {
-            return respond(.json(status: 200, ["delivered": JSONValue(delivered), "user_id": .string(userID)]))
+            return respond(.json(status: 200, ["delivered": JSONValue(delivered), target.key: .string(target.id)]))
         }
-        cluster.calls.call("notify_user", [("user", .string(userID)), ("type", .string(frame.type))], body: frame.json) { answers in
+        cluster.calls.call(name, arguments, body: body) { answers in
             respond(.json(status: 200, ["delivered": JSONValue(ClusterService.sumDelivered(delivered, answers)),
-                                        "user_id": .string(userID)]))
+                                        target.key: .string(target.id)]))
         }
     }
 

@@ -34,7 +34,7 @@ final class ClusterInputEndToEndTests: ClusterTestCase {
         let before = try sheetSeq(cluster.port(1))
         // What a stray client with access to Redis but not the JWT secret could publish: a
         // forward shaped like a real one (no valid MAC), a fake cell event, and raw garbage.
-        let forward = #"{"k":"fwd","key":"x.1","from":"node-1","conn":"1","room":"demo","sheet":"demo-sheet","now":1,"uid":"mallory","uname":"m","role":"admin"}[["Z1","\"forged\"",null,null]]"#
+        let forward = #"{"k":"fwdb","from":"node-1","items":[{"key":"x.1","from":"node-1","conn":"1","room":"demo","sheet":"demo-sheet","now":1,"uid":"mallory","uname":"m","role":"admin"}],"l":[31]}[["Z1","\"forged\"",null,null]]"#
         let fakeMAC = String(repeating: "A", count: 32)
         for payload in [fakeMAC + "\u{0}\u{0}\u{0}\u{7f}" + forward, forward, "garbage", ""] {
             for channel in ["gl:inbox:node-0", "gl:inbox:node-1", "gl:cluster"] {

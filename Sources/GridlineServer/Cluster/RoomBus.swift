@@ -141,6 +141,7 @@ final class RoomBus {
             outgoing[roomID] = batch
         }
         if let coalesce, cluster.client.inFlightCount > Self.coalesceBacklog, let index = batch.coalesced[coalesce] {
+            batch.bytes += frame.json.count - batch.frames[index].frame.json.count
             batch.frames[index] = (frame, droppable, nil)
         } else {
             if let coalesce { batch.coalesced[coalesce] = batch.frames.count }
@@ -170,29 +171,20 @@ final class RoomBus {
         afterFlush.append(send)
     }
 
-    /// Publishes the room's waiting events: one as it is, several as a batch.
+    /// Publishes the room's waiting events as one batch (a lone event is a batch of one: one
+    /// format to write and to read).
     private func flush(_ roomID: String) {
-        guard let batch = outgoing.removeValue(forKey: roomID), let first = batch.frames.first else { return }
-        var header = JSONObject([("n", .string(cluster.nodeID)), ("r", .string(roomID))])
-        let body: [UInt8]
-        if batch.frames.count == 1 {
-            header.members += [("k", first.cell == nil ? "e" : "c"), ("y", .string(first.frame.type))]
-            if first.droppable { header.members.append(("d", true)) }
-            if let cell = first.cell { header.members += cell.members }
-            body = first.frame.json
-        } else {
-            header.members += [
-                ("k", "eb"),
-                ("y", .array(batch.frames.map { .string($0.frame.type) })),
-                ("l", .array(batch.frames.map { JSONValue($0.frame.json.count) })),
-                ("d", .array(batch.frames.map { .bool($0.droppable) })),
-                ("c", .array(batch.frames.map { $0.cell.map(JSONValue.object) ?? .null })),
-            ]
-            var joined: [UInt8] = []
-            joined.reserveCapacity(batch.bytes)
-            for item in batch.frames { joined += item.frame.json }
-            body = joined
-        }
+        guard let batch = outgoing.removeValue(forKey: roomID), !batch.frames.isEmpty else { return }
+        let header = JSONObject([
+            ("n", .string(cluster.nodeID)), ("r", .string(roomID)), ("k", "eb"),
+            ("y", .array(batch.frames.map { .string($0.frame.type) })),
+            ("l", .array(batch.frames.map { JSONValue($0.frame.json.count) })),
+            ("d", .array(batch.frames.map { .bool($0.droppable) })),
+            ("c", .array(batch.frames.map { $0.cell.map(JSONValue.object) ?? .null })),
+        ])
+        var body: [UInt8] = []
+        body.reserveCapacity(batch.bytes)
+        for item in batch.frames { body += item.frame.json }
         cluster.client.publishSharded(cluster.signer.seal(ClusterEnvelope(header: header, body: body)),
                                       to: Self.channel(room: roomID).name)
     }
@@ -220,26 +212,16 @@ final class RoomBus {
 
     func receive(_ envelope: ClusterEnvelope, channel: RedisChannel) {
         guard let node = envelope.string("n"), node != cluster.nodeID, let roomID = envelope.string("r") else { return }
-        switch envelope.string("k") {
-        case "e":
-            guard rooms[roomID] != nil, let type = envelope.string("y") else { return }
-            server.rooms.deliverRemote(OutgoingMessage(type: type, json: envelope.body), roomID: roomID,
-                                       droppable: envelope["d"]?.boolValue ?? false)
-        case "eb":
-            guard rooms[roomID] != nil else { return }
-            receiveBatch(envelope, roomID: roomID)
-        case "c":
-            receiveCell(envelope, roomID: roomID)
-        default:
-            break
-        }
+        guard envelope.string("k") == "eb", rooms[roomID] != nil else { return }
+        receiveBatch(envelope, roomID: roomID)
     }
 
-    /// A committed cell event from the room's owner: delivered in its sheet's seq order.
-    private func receiveCell(_ envelope: ClusterEnvelope, roomID: String) {
-        guard let type = envelope.string("y"), let sheetID = envelope.string("s"), let first = envelope.int64("a"),
-              let last = envelope.int64("b"), first >= 1, last >= first, let room = rooms[roomID] else { return }
-        let deliver = { [unowned self] in self.deliverRemoteCell(envelope, type: type, roomID: roomID, sheetID: sheetID) }
+    /// A committed cell event from the room's owner (`cell`: its header, `body`: its frame):
+    /// delivered in its sheet's seq order.
+    private func receiveCell(_ cell: ClusterEnvelope, type: String, roomID: String) {
+        guard let sheetID = cell.string("s"), let first = cell.int64("a"),
+              let last = cell.int64("b"), first >= 1, last >= first, let room = rooms[roomID] else { return }
+        let deliver = { [unowned self] in self.deliverRemoteCell(cell, type: type, roomID: roomID, sheetID: sheetID) }
         if room.ready {
             sequence(roomID, sheetID, first, last, deliver)
         } else {
@@ -265,9 +247,8 @@ final class RoomBus {
         guard start == envelope.body.count else { return }
         for item in items {
             let body = Array(envelope.body[item.range])
-            if var cell = item.cell {
-                cell.members.append(("y", .string(item.type)))
-                receiveCell(ClusterEnvelope(header: cell, body: body), roomID: roomID)
+            if let cell = item.cell {
+                receiveCell(ClusterEnvelope(header: cell, body: body), type: item.type, roomID: roomID)
             } else {
                 server.rooms.deliverRemote(OutgoingMessage(type: item.type, json: body), roomID: roomID, droppable: item.droppable)
             }

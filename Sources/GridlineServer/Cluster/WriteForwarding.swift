@@ -86,7 +86,7 @@ final class WriteForwarding {
         pending[key] = entry
         server.stats.forwardsSent += 1
         var header = JSONObject([
-            ("k", "fwd"), ("key", .string(key)), ("from", .string(cluster.nodeID)), ("conn", .string(String(connection))),
+            ("key", .string(key)), ("from", .string(cluster.nodeID)), ("conn", .string(String(connection))),
             ("room", .string(request.sheet.roomID)), ("sheet", .string(request.sheet.id)), ("now", JSONValue(request.now)),
             ("uid", .string(request.user.id)), ("uname", .string(request.user.username)), ("role", .string(request.user.role.rawValue)),
         ])
@@ -137,20 +137,16 @@ final class WriteForwarding {
         }
     }
 
+    /// Sends the node's waiting forwards as one batch (a lone forward is a batch of one).
     private func flush(_ node: String) {
-        guard let forwards = outbox.removeValue(forKey: node), let first = forwards.first else { return }
-        let envelope: ClusterEnvelope
-        if forwards.count == 1 {
-            envelope = ClusterEnvelope(header: first.header, body: first.body)
-        } else {
-            var body: [UInt8] = []
-            for forward in forwards { body += forward.body }
-            envelope = ClusterEnvelope(header: JSONObject([
-                ("k", "fwdb"), ("from", .string(cluster.nodeID)),
-                ("items", .array(forwards.map { .object($0.header) })),
-                ("l", .array(forwards.map { JSONValue($0.body.count) })),
-            ]), body: body)
-        }
+        guard let forwards = outbox.removeValue(forKey: node), !forwards.isEmpty else { return }
+        var body: [UInt8] = []
+        for forward in forwards { body += forward.body }
+        let envelope = ClusterEnvelope(header: JSONObject([
+            ("k", "fwdb"), ("from", .string(cluster.nodeID)),
+            ("items", .array(forwards.map { .object($0.header) })),
+            ("l", .array(forwards.map { JSONValue($0.body.count) })),
+        ]), body: body)
         cluster.send(envelope, toNode: node) { [unowned self] result in
             // Nobody listens on that inbox: the owner is gone (or cut off); don't wait the full second.
             guard case .success(0) = result else { return }
@@ -281,7 +277,6 @@ final class WriteForwarding {
 
     func receive(_ envelope: ClusterEnvelope) {
         switch envelope.string("k") {
-        case "fwd": receiveForward(envelope)
         case "fwdb": receiveBatch(envelope)
         case "re": receiveReply(envelope)
         default: break
