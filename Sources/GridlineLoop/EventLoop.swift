@@ -170,8 +170,6 @@ public final class EventLoop: @unchecked Sendable {  // loop-thread state except
         }
     }
 
-    /// An id from the connections' own sequence, for sessions that outlive any one connection
-    /// (Engine.IO long-polling), so the two kinds never collide.
     /// Moves the connection-id counter (before any connection exists): cluster nodes each
     /// start at a random high base so ids stay unique across nodes (SPEC §15).
     public func startConnectionIDs(at first: UInt64) {
@@ -179,6 +177,8 @@ public final class EventLoop: @unchecked Sendable {  // loop-thread state except
         nextConnectionID = max(nextConnectionID, first)
     }
 
+    /// An id from the connections' own sequence, for sessions that outlive any one connection
+    /// (Engine.IO long-polling), so the two kinds never collide.
     public func makeConnectionID() -> UInt64 {
         // epoll's tag holds the id's low 32 bits, and zero there marks a listener: skip those ids.
         if UInt32(truncatingIfNeeded: nextConnectionID) == 0 { nextConnectionID += 1 }

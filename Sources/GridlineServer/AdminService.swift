@@ -163,34 +163,20 @@ final class AdminService {
             return respond(.jsonError(status: 404, code: ErrorCode.NOT_FOUND.rawValue, text: "room '\(roomID)' does not exist"))
         }
         guard let frame = adminMessageFrame(request, respond: respond) else { return }
-        var delivered = 0
-        if let room = server.rooms[roomID] {
-            room.messagesSent += 1
-            for member in room.members where member.send(frame) { delivered += 1 }
+        let delivered = server.rooms[roomID].map { server.rooms.sendToMembers(frame, of: $0) } ?? 0
+        server.deliveredEverywhere(delivered, call: "room_broadcast", [("room", .string(roomID)), ("type", .string(frame.type))],
+                                   body: frame.json) { total in
+            respond(.json(status: 200, ["delivered": JSONValue(total), "room_id": .string(roomID)]))
         }
-        respondDelivered(delivered, ("room_id", roomID), clusterCall: "room_broadcast",
-                         [("room", .string(roomID)), ("type", .string(frame.type))], body: frame.json, respond: respond)
     }
 
     func notifyUser(_ request: RESTRequest, respond: @escaping (HTTPResponse) -> Void) {
         let userID = request.params["user_id"] ?? ""
         guard let frame = adminMessageFrame(request, respond: respond) else { return }
         let delivered = server.sessions.send(frame, toUser: userID)
-        respondDelivered(delivered, ("user_id", userID), clusterCall: "notify_user",
-                         [("user", .string(userID)), ("type", .string(frame.type))], body: frame.json, respond: respond)
-    }
-
-    /// `{"delivered": n, <target>}`: this node's deliveries, and in a cluster every other
-    /// node's answer to `clusterCall` added to them.
-    private func respondDelivered(_ delivered: Int, _ target: (key: String, id: String), clusterCall name: String,
-                                  _ arguments: [(String, JSONValue)], body: [UInt8],
-                                  respond: @escaping (HTTPResponse) -> Void) {
-        guard let cluster = server.cluster else {
-            return respond(.json(status: 200, ["delivered": JSONValue(delivered), target.key: .string(target.id)]))
-        }
-        cluster.calls.call(name, arguments, body: body) { answers in
-            respond(.json(status: 200, ["delivered": JSONValue(ClusterService.sumDelivered(delivered, answers)),
-                                        target.key: .string(target.id)]))
+        server.deliveredEverywhere(delivered, call: "notify_user", [("user", .string(userID)), ("type", .string(frame.type))],
+                                   body: frame.json) { total in
+            respond(.json(status: 200, ["delivered": JSONValue(total), "user_id": .string(userID)]))
         }
     }
 

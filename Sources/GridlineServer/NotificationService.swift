@@ -113,13 +113,10 @@ final class NotificationService {
         ])
         let local = deliver(frame, userID: record.userId, category: record.category, module: record.moduleName,
                             priority: record.priority.rawValue)
-        guard let cluster = server.cluster else { return completion(local) }
         var fields: [(String, JSONValue)] = [("user", .string(record.userId)), ("category", .string(record.category)),
                                              ("priority", .string(record.priority.rawValue))]
         if let module = record.moduleName { fields.append(("module", .string(module))) }
-        cluster.calls.call("notification", fields, body: frame.json) { answers in
-            completion(ClusterService.sumDelivered(local, answers))
-        }
+        server.deliveredEverywhere(local, call: "notification", fields, body: frame.json, completion: completion)
     }
 
     // MARK: REST

@@ -156,6 +156,14 @@ final class RoomService {
         return notified
     }
 
+    /// Queues `frame` to every member here (an admin broadcast); returns how many took it.
+    func sendToMembers(_ frame: OutgoingMessage, of room: LiveRoom<ClientSession>) -> Int {
+        room.messagesSent += 1
+        var delivered = 0
+        for member in room.members where member.send(frame) { delivered += 1 }
+        return delivered
+    }
+
     /// Queues one encoded frame to every member but `except`. Droppable frames (cursor, typing)
     /// are skipped for members whose send buffer is backing up.
     /// `coalesce` names what a later message replaces (a user's cursor): other nodes get only

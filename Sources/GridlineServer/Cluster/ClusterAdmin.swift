@@ -12,10 +12,7 @@ extension ClusterService {
             guard let roomID = envelope.string("room"), let type = envelope.string("type"),
                   let room = self.server.rooms[roomID] else { return JSONObject([("delivered", 0)]) }
             let frame = OutgoingMessage(type: type, json: envelope.body)
-            room.messagesSent += 1
-            var delivered = 0
-            for member in room.members where member.send(frame) { delivered += 1 }
-            return JSONObject([("delivered", JSONValue(delivered))])
+            return JSONObject([("delivered", JSONValue(self.server.rooms.sendToMembers(frame, of: room)))])
         }
         calls.on("notify_user") { [unowned self] envelope in
             guard let userID = envelope.string("user"), let type = envelope.string("type") else { return JSONObject([("delivered", 0)]) }
@@ -58,8 +55,16 @@ extension ClusterService {
         calls.call("directory") { _ in }
     }
 
-    /// Adds the other nodes' `delivered` counts to this node's.
-    static func sumDelivered(_ local: Int, _ answers: [JSONObject]) -> Int {
-        answers.reduce(local) { $0 + Int($1["delivered"]?.int64Value ?? 0) }
+}
+
+extension Server {
+    /// `local` deliveries on this node, and in a cluster every other node's `delivered`
+    /// answer to the call `op` added to them (REST that reaches connections anywhere).
+    func deliveredEverywhere(_ local: Int, call op: String, _ fields: [(String, JSONValue)], body: [UInt8],
+                             completion: @escaping (Int) -> Void) {
+        guard let cluster else { return completion(local) }
+        cluster.calls.call(op, fields, body: body) { answers in
+            completion(answers.reduce(local) { $0 + Int($1["delivered"]?.int64Value ?? 0) })
+        }
     }
 }
