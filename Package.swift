@@ -59,7 +59,7 @@ let package = Package(
         .testTarget(name: "GridlineJSONTests", dependencies: ["GridlineJSON"]),
         .testTarget(name: "GridlineHTTPTests", dependencies: ["GridlineHTTP"]),
         .testTarget(name: "GridlineWebSocketTests", dependencies: ["GridlineWebSocket"]),
-        .testTarget(name: "GridlineLoopTests", dependencies: ["GridlineLoop"]),
+        .testTarget(name: "GridlineLoopTests", dependencies: ["GridlineLoop", "GridlineTestSupport"]),
         .testTarget(name: "GridlineStoreTests", dependencies: ["GridlineStore"]),
         .testTarget(name: "GridlineCollabTests", dependencies: ["GridlineCollab", "GridlineFormula"]),
         // Corpus/ is data the tests read by path (and the script that regenerates it with LibreOffice).

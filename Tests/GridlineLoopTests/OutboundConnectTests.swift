@@ -1,4 +1,5 @@
 import Foundation
+import GridlineTestSupport
 import XCTest
 @testable import GridlineLoop
 
@@ -29,28 +30,19 @@ private final class Collector: ConnectionDelegate {
 }
 
 final class OutboundConnectTests: XCTestCase {
-    private var loop: EventLoop!
+    private var harness: LoopHarness!
+    private var loop: EventLoop! { harness.loop }
 
     override func setUpWithError() throws {
-        loop = try EventLoop()
-        let running = loop!
-        Thread { running.run() }.start()
+        harness = try LoopHarness()
     }
 
     override func tearDown() {
-        loop.stop()
+        harness.stop()
     }
 
     private func onLoop<T>(_ body: @escaping () throws -> T) throws -> T {
-        nonisolated(unsafe) var result: Result<T, Error>?
-        nonisolated(unsafe) let work = body
-        let done = DispatchSemaphore(value: 0)
-        loop.execute {
-            result = Result { try work() }
-            done.signal()
-        }
-        XCTAssertEqual(done.wait(timeout: .now() + 5), .success)
-        return try XCTUnwrap(result).get()
+        try harness.run(body)
     }
 
     func testConnectReachesALoopbackListenerAndCarriesBytesBothWays() throws {

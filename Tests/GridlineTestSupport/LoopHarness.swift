@@ -24,7 +24,11 @@ public final class LoopHarness: @unchecked Sendable {  // the loop is Sendable; 
             result = Result { try work() }
             done.signal()
         }
-        guard done.wait(timeout: .now() + 10) == .success else { throw XCTSkip("loop did not answer") }
+        guard done.wait(timeout: .now() + 10) == .success else {
+            // A failure, not a skip: a loop that hangs is the bug a test is there to catch.
+            XCTFail("the loop did not answer within 10 s")
+            throw TestTimeout(what: "the loop's answer")
+        }
         return try result!.get()
     }
 
@@ -38,4 +42,10 @@ public final class LoopHarness: @unchecked Sendable {  // the loop is Sendable; 
         }
         XCTFail("timed out waiting for: \(what)", file: file, line: line)
     }
+}
+
+/// A bounded wait in a test ran out (the test has already failed).
+public struct TestTimeout: Error, CustomStringConvertible {
+    public let what: String
+    public var description: String { "timed out waiting for \(what)" }
 }
