@@ -43,10 +43,15 @@ final class WriteForwarding {
         if let fence = cluster.ownership.owns(shard: shard) {
             return server.cells.apply(request, fence: WriteFence(shard: shard, fence: fence))
         }
+        attempt(track(request))
+    }
+
+    /// Gives a write from a client here its idempotency key and its deadline.
+    private func track(_ request: CellWriteRequest) -> String {
         nextKey += 1
         let key = "\(cluster.nodeID).\(cluster.incarnation).\(nextKey)"
         pending[key] = Pending(request: request, deadline: server.loop.now + UInt64(Self.giveUpAfter * 1e9))
-        attempt(key)
+        return key
     }
 
     private func attempt(_ key: String) {
@@ -198,10 +203,7 @@ final class WriteForwarding {
     func refused(_ request: CellWriteRequest, reason: String) {
         switch request.origin {
         case .local:
-            nextKey += 1
-            let key = "\(cluster.nodeID).\(cluster.incarnation).\(nextKey)"
-            pending[key] = Pending(request: request, deadline: server.loop.now + UInt64(Self.giveUpAfter * 1e9))
-            retryLater(key, reason: reason)
+            retryLater(track(request), reason: reason)
         case .forwarded(let node, _, let key, _, _):
             reply(to: node, key: key, status: "nack")
         }
