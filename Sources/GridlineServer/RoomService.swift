@@ -165,25 +165,31 @@ final class RoomService {
     }
 
     /// Queues one encoded frame to every member but `except`. Droppable frames (cursor, typing)
-    /// are skipped for members whose send buffer is backing up.
-    /// `coalesce` names what a later message replaces (a user's cursor): other nodes get only
-    /// the last one of a loop pass.
+    /// are skipped for members whose send buffer is backing up. In a cluster the other nodes
+    /// get it too; `coalesce` names what a later message replaces (a user's cursor): they get
+    /// only the last one of a loop pass.
     func broadcast(_ chunk: OutgoingMessage, in room: LiveRoom<ClientSession>, except: ClientSession?,
                    droppable: Bool = false, coalesce: String? = nil) {
-        room.messagesSent += 1
-        for member in room.members where member !== except {
-            member.send(chunk, droppable: droppable)
-        }
-        if !droppable, server.engineIO.recovery.isLogging { server.engineIO.recovery.record(chunk, room: room.id) }
+        deliver(chunk, to: room, except: except, droppable: droppable)
         server.cluster?.bus.publish(chunk, room: room.id, droppable: droppable, coalesce: coalesce)
     }
 
+    /// `broadcast` for a room that may have no members on this node (cluster-wide presence).
+    func broadcast(_ chunk: OutgoingMessage, roomID: String, except: ClientSession?) {
+        if let room = live[roomID] { deliver(chunk, to: room, except: except, droppable: false) }
+        server.cluster?.bus.publish(chunk, room: roomID, droppable: false)
+    }
+
     /// A room event another node published: to the members here.
-    func deliverRemote(_ chunk: OutgoingMessage, roomID: String, droppable: Bool, except: ClientSession? = nil) {
+    func deliverRemote(_ chunk: OutgoingMessage, roomID: String, droppable: Bool) {
         guard let room = live[roomID] else { return }
+        deliver(chunk, to: room, except: nil, droppable: droppable)
+    }
+
+    private func deliver(_ chunk: OutgoingMessage, to room: LiveRoom<ClientSession>, except: ClientSession?, droppable: Bool) {
         room.messagesSent += 1
         for member in room.members where member !== except { member.send(chunk, droppable: droppable) }
-        if !droppable, server.engineIO.recovery.isLogging { server.engineIO.recovery.record(chunk, room: roomID) }
+        if !droppable, server.engineIO.recovery.isLogging { server.engineIO.recovery.record(chunk, room: room.id) }
     }
 
     // MARK: Live signals

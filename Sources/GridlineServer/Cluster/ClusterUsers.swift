@@ -176,8 +176,7 @@ final class ClusterUsers {
             let frame = OutgoingMessage("user_joined", [
                 ("room_id", .string(roomID)), ("user", json), ("total_users", JSONValue(joined.totalUsers)),
             ])
-            self.server.rooms.deliverRemote(frame, roomID: roomID, droppable: false, except: self.server.sessions[sessionID])
-            self.cluster.bus.publish(frame, room: roomID, droppable: false)
+            self.server.rooms.broadcast(frame, roomID: roomID, except: self.server.sessions[sessionID])
         }
     }
 
@@ -200,8 +199,7 @@ final class ClusterUsers {
         let frame = OutgoingMessage("user_left", [
             ("room_id", .string(roomID)), ("user_id", .string(userID)), ("total_users", JSONValue(total)),
         ])
-        server.rooms.deliverRemote(frame, roomID: roomID, droppable: false, except: nil)
-        cluster.bus.publish(frame, room: roomID, droppable: false)
+        server.rooms.broadcast(frame, roomID: roomID, except: nil)
     }
 
     /// Every user present in the room on any node; nil when Redis cannot say.
