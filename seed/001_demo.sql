@@ -13,49 +13,42 @@ INSERT INTO sheets (id, room_id, name, seq, created_at) VALUES
     ('demo-sheet', 'demo', 'Demo sheet', 20, CAST(strftime('%s', 'now') AS INTEGER) * 1000);
 
 -- Every cell at version 1; history seq n is the n-th row below, matching sheets.seq = 20.
-INSERT INTO cells (sheet_id, cell_id, value, formula, version, updated_by, updated_at) VALUES
-    ('demo-sheet', 'A1', '1', NULL, 1, 'demo', CAST(strftime('%s', 'now') AS INTEGER) * 1000),
-    ('demo-sheet', 'B1', '120', NULL, 1, 'demo', CAST(strftime('%s', 'now') AS INTEGER) * 1000),
-    ('demo-sheet', 'A2', '2', NULL, 1, 'demo', CAST(strftime('%s', 'now') AS INTEGER) * 1000),
-    ('demo-sheet', 'B2', '135.5', NULL, 1, 'demo', CAST(strftime('%s', 'now') AS INTEGER) * 1000),
-    ('demo-sheet', 'A3', '3', NULL, 1, 'demo', CAST(strftime('%s', 'now') AS INTEGER) * 1000),
-    ('demo-sheet', 'B3', '128', NULL, 1, 'demo', CAST(strftime('%s', 'now') AS INTEGER) * 1000),
-    ('demo-sheet', 'A4', '4', NULL, 1, 'demo', CAST(strftime('%s', 'now') AS INTEGER) * 1000),
-    ('demo-sheet', 'B4', '142', NULL, 1, 'demo', CAST(strftime('%s', 'now') AS INTEGER) * 1000),
-    ('demo-sheet', 'A5', '5', NULL, 1, 'demo', CAST(strftime('%s', 'now') AS INTEGER) * 1000),
-    ('demo-sheet', 'B5', '150.25', NULL, 1, 'demo', CAST(strftime('%s', 'now') AS INTEGER) * 1000),
-    ('demo-sheet', 'A6', '6', NULL, 1, 'demo', CAST(strftime('%s', 'now') AS INTEGER) * 1000),
-    ('demo-sheet', 'B6', '161', NULL, 1, 'demo', CAST(strftime('%s', 'now') AS INTEGER) * 1000),
-    ('demo-sheet', 'A7', '7', NULL, 1, 'demo', CAST(strftime('%s', 'now') AS INTEGER) * 1000),
-    ('demo-sheet', 'B7', '158', NULL, 1, 'demo', CAST(strftime('%s', 'now') AS INTEGER) * 1000),
-    ('demo-sheet', 'A8', '8', NULL, 1, 'demo', CAST(strftime('%s', 'now') AS INTEGER) * 1000),
-    ('demo-sheet', 'B8', '173', NULL, 1, 'demo', CAST(strftime('%s', 'now') AS INTEGER) * 1000),
-    ('demo-sheet', 'A9', '9', NULL, 1, 'demo', CAST(strftime('%s', 'now') AS INTEGER) * 1000),
-    ('demo-sheet', 'B9', '410', NULL, 1, 'demo', CAST(strftime('%s', 'now') AS INTEGER) * 1000),
-    ('demo-sheet', 'A10', '10', NULL, 1, 'demo', CAST(strftime('%s', 'now') AS INTEGER) * 1000),
-    ('demo-sheet', 'B10', '182', NULL, 1, 'demo', CAST(strftime('%s', 'now') AS INTEGER) * 1000);
+CREATE TEMP TABLE demo_cells (seq INTEGER, cell_id TEXT, value TEXT);
+INSERT INTO demo_cells (seq, cell_id, value) VALUES
+    (1, 'A1', '1'),
+    (2, 'B1', '120'),
+    (3, 'A2', '2'),
+    (4, 'B2', '135.5'),
+    (5, 'A3', '3'),
+    (6, 'B3', '128'),
+    (7, 'A4', '4'),
+    (8, 'B4', '142'),
+    (9, 'A5', '5'),
+    (10, 'B5', '150.25'),
+    (11, 'A6', '6'),
+    (12, 'B6', '161'),
+    (13, 'A7', '7'),
+    (14, 'B7', '158'),
+    (15, 'A8', '8'),
+    (16, 'B8', '173'),
+    (17, 'A9', '9'),
+    (18, 'B9', '410'),
+    (19, 'A10', '10'),
+    (20, 'B10', '182');
 
-INSERT INTO cell_history (sheet_id, seq, cell_id, value, formula, version, user_id, username, applied_at) VALUES
-    ('demo-sheet', 1, 'A1', '1', NULL, 1, 'demo', 'demo', CAST(strftime('%s', 'now') AS INTEGER) * 1000),
-    ('demo-sheet', 2, 'B1', '120', NULL, 1, 'demo', 'demo', CAST(strftime('%s', 'now') AS INTEGER) * 1000),
-    ('demo-sheet', 3, 'A2', '2', NULL, 1, 'demo', 'demo', CAST(strftime('%s', 'now') AS INTEGER) * 1000),
-    ('demo-sheet', 4, 'B2', '135.5', NULL, 1, 'demo', 'demo', CAST(strftime('%s', 'now') AS INTEGER) * 1000),
-    ('demo-sheet', 5, 'A3', '3', NULL, 1, 'demo', 'demo', CAST(strftime('%s', 'now') AS INTEGER) * 1000),
-    ('demo-sheet', 6, 'B3', '128', NULL, 1, 'demo', 'demo', CAST(strftime('%s', 'now') AS INTEGER) * 1000),
-    ('demo-sheet', 7, 'A4', '4', NULL, 1, 'demo', 'demo', CAST(strftime('%s', 'now') AS INTEGER) * 1000),
-    ('demo-sheet', 8, 'B4', '142', NULL, 1, 'demo', 'demo', CAST(strftime('%s', 'now') AS INTEGER) * 1000),
-    ('demo-sheet', 9, 'A5', '5', NULL, 1, 'demo', 'demo', CAST(strftime('%s', 'now') AS INTEGER) * 1000),
-    ('demo-sheet', 10, 'B5', '150.25', NULL, 1, 'demo', 'demo', CAST(strftime('%s', 'now') AS INTEGER) * 1000),
-    ('demo-sheet', 11, 'A6', '6', NULL, 1, 'demo', 'demo', CAST(strftime('%s', 'now') AS INTEGER) * 1000),
-    ('demo-sheet', 12, 'B6', '161', NULL, 1, 'demo', 'demo', CAST(strftime('%s', 'now') AS INTEGER) * 1000),
-    ('demo-sheet', 13, 'A7', '7', NULL, 1, 'demo', 'demo', CAST(strftime('%s', 'now') AS INTEGER) * 1000),
-    ('demo-sheet', 14, 'B7', '158', NULL, 1, 'demo', 'demo', CAST(strftime('%s', 'now') AS INTEGER) * 1000),
-    ('demo-sheet', 15, 'A8', '8', NULL, 1, 'demo', 'demo', CAST(strftime('%s', 'now') AS INTEGER) * 1000),
-    ('demo-sheet', 16, 'B8', '173', NULL, 1, 'demo', 'demo', CAST(strftime('%s', 'now') AS INTEGER) * 1000),
-    ('demo-sheet', 17, 'A9', '9', NULL, 1, 'demo', 'demo', CAST(strftime('%s', 'now') AS INTEGER) * 1000),
-    ('demo-sheet', 18, 'B9', '410', NULL, 1, 'demo', 'demo', CAST(strftime('%s', 'now') AS INTEGER) * 1000),
-    ('demo-sheet', 19, 'A10', '10', NULL, 1, 'demo', 'demo', CAST(strftime('%s', 'now') AS INTEGER) * 1000),
-    ('demo-sheet', 20, 'B10', '182', NULL, 1, 'demo', 'demo', CAST(strftime('%s', 'now') AS INTEGER) * 1000);
+-- Row ids as migration 005 lays them out: the sheet's key << 39 | column << 24 | row for a
+-- cell (the columns here are single letters, A = 1), key << 39 | seq for a history row.
+INSERT INTO cells (id, cell_id, value, formula, version, updated_by, updated_at)
+    SELECT (s.key << 39) | ((unicode(d.cell_id) - 64) << 24) | CAST(substr(d.cell_id, 2) AS INTEGER),
+           d.cell_id, d.value, NULL, 1, 'demo', CAST(strftime('%s', 'now') AS INTEGER) * 1000
+    FROM demo_cells AS d, sheets AS s WHERE s.id = 'demo-sheet' ORDER BY d.seq;
+
+INSERT INTO cell_history (id, cell_id, value, formula, version, user_id, username, applied_at)
+    SELECT (s.key << 39) | d.seq, d.cell_id, d.value, NULL, 1, 'demo', 'demo',
+           CAST(strftime('%s', 'now') AS INTEGER) * 1000
+    FROM demo_cells AS d, sheets AS s WHERE s.id = 'demo-sheet' ORDER BY d.seq;
+
+DROP TABLE demo_cells;
 
 INSERT INTO notifications (id, user_id, title, message, category, priority, module_name, created_at, read_at) VALUES
     ('ntf_seed_welcome_demo', 'demo',  'Welcome to Gridline', 'Join the room "demo" to edit the demo sheet.', 'general', 'normal', 'onboarding', CAST(strftime('%s', 'now') AS INTEGER) * 1000, NULL),

@@ -94,6 +94,9 @@ final class FormulasScenario {
             report.set("chain_edit\(index + 1)_ack_ms", edit.ack * 1000, places: 2)
             report.set("chain_edit\(index + 1)_recalculated_ms", edit.recalculated * 1000)
             if let server = edit.serverSeconds { report.set("chain_edit\(index + 1)_server_txn_ms", server * 1000) }
+            if let server = edit.serverWriteSeconds {
+                report.set("chain_edit\(index + 1)_server_receipt_to_broadcast_ms", server * 1000)
+            }
             report.set("chain_recalculated_bytes", edit.bytes)
             Progress.say("chain edit \(index + 1): ack \(ms(edit.ack)), recalculated \(edit.cells) cells in \(ms(edit.recalculated))"
                          + (edit.serverSeconds.map { " (server transaction \(ms($0)))" } ?? ""))
@@ -114,6 +117,7 @@ final class FormulasScenario {
         var client = LatencyHistogram()
         var ack = LatencyHistogram()
         var serverShare = LatencyHistogram()
+        var serverWrite = LatencyHistogram()
         for index in 0..<options.rangeEdits {
             // A new maximum each time, so every SUM, AVERAGE and MAX changes.
             let row = (index * 7919) % rows + 1
@@ -124,13 +128,16 @@ final class FormulasScenario {
             client.record(UInt64(edit.recalculated * 1e9))
             ack.record(UInt64(edit.ack * 1e9))
             if let server = edit.serverSeconds { serverShare.record(UInt64(server * 1e9)) }
+            if let server = edit.serverWriteSeconds { serverWrite.record(UInt64(server * 1e9)) }
         }
         report.latency("range_edit_recalculated", client, quantiles: BenchReport.shortQuantiles)
         report.latency("range_edit_ack", ack, quantiles: BenchReport.shortQuantiles)
         report.latency("range_edit_server_txn", serverShare, quantiles: BenchReport.shortQuantiles)
+        report.latency("range_edit_server_receipt_to_broadcast", serverWrite, quantiles: BenchReport.shortQuantiles)
         report.set("range_edit_min_us", Double(client.min) / 1000)
         Progress.say("range edits (\(options.rangeEdits)): recalculated p50 \(client.quantile(0.5) / 1000) µs,"
-                     + " max \(client.max / 1000) µs; server transaction p50 \(serverShare.quantile(0.5) / 1000) µs")
+                     + " max \(client.max / 1000) µs; server receipt → broadcast p50 \(serverWrite.quantile(0.5) / 1000) µs,"
+                     + " transaction p50 \(serverShare.quantile(0.5) / 1000) µs")
     }
 
     private func restart(sheet: String, firstEdit cell: String, prefix: String) throws(BenchFailure) {
@@ -164,6 +171,8 @@ final class FormulasScenario {
         var bytes: Int
         var lastValue: String
         var serverSeconds: Double?
+        /// The server's own receipt → broadcast (`gridline_cell_write_seconds`).
+        var serverWriteSeconds: Double?
     }
 
     /// One `cell_update`, timed from the send to its own broadcast and to the recalculation's.
@@ -190,7 +199,7 @@ final class FormulasScenario {
             ack: Double(answer.receivedAt - sentAt) / 1e9,
             recalculated: recalculation.map { Double($0.receivedAt - sentAt) / 1e9 } ?? 0,
             cells: recalculation?.cellCount ?? 0, bytes: recalculation?.bytes ?? 0, lastValue: recalculation?.lastValue ?? "",
-            serverSeconds: serverSeconds)
+            serverSeconds: serverSeconds, serverWriteSeconds: CommitTotals.writeSeconds(from: before, to: after))
     }
 
     /// Sends `batches` with at most `window` unanswered; returns the seconds from the first send

@@ -32,6 +32,10 @@ extension AdminService {
                  Double(server.stats.cellsRecalculated))
         p.single("gridline_cell_conflicts_total", .counter, "Cell updates refused with VERSION_CONFLICT.",
                  Double(server.stats.cellConflicts))
+        let writes = server.stats.cellWriteLatency
+        p.histogram("gridline_cell_write_seconds",
+                    "Applied cell writes: message read to its events and recalculated dependents sent to the room.",
+                    buckets: writes.cumulative, sum: writes.sum, count: writes.count)
         p.single("gridline_event_loop_lag_seconds", .gauge, "How late the last 250 ms probe timer fired.",
                  loopLag.lastMilliseconds / 1000)
         p.histogram("gridline_event_loop_lag_probe_seconds", "Lateness of the event loop's probe timer.",

@@ -66,7 +66,7 @@ final class CellService: @unchecked Sendable {  // loop thread only; store callb
         let edit = try cellEdit(message.body)
         submit(CellWriteRequest(sheet: sheet, user: session.user, writes: .single(edit.storeWrite),
                                 now: Timestamp.nowMilliseconds(), requestID: message.requestID,
-                                origin: .local(sessionID: session.id)))
+                                origin: .local(sessionID: session.id), receivedAt: server.loop.now))
     }
 
     /// Applies here, or on the room's owner node in a cluster (SPEC §15).
@@ -181,7 +181,7 @@ final class CellService: @unchecked Sendable {  // loop thread only; store callb
         }
         submit(CellWriteRequest(sheet: sheet, user: session.user, writes: .batch(edits.map(\.storeWrite)),
                                 now: Timestamp.nowMilliseconds(), requestID: message.requestID,
-                                origin: .local(sessionID: session.id)))
+                                origin: .local(sessionID: session.id), receivedAt: server.loop.now))
     }
 
     private func finishCellBatch(_ outcome: BatchOutcome, request: CellWriteRequest, session: ClientSession?,
@@ -213,6 +213,7 @@ final class CellService: @unchecked Sendable {  // loop thread only; store callb
         broadcastCellEvent(frame, sheet: request.sheet, alsoTo: session, seqs: seqs, origin: request.origin)
         broadcastRecalculated(recalculated, causeSeq: seqs.last, sheet: request.sheet, user: request.user, alsoTo: session,
                               origin: request.origin, prepared: prepared)
+        server.stats.cellWriteLatency.record(Double(monotonicNanoseconds() &- request.receivedAt) / 1e9)
         server.cluster?.forwarding.answer(request, applied: (seqs.first, recalculated.last?.seq ?? seqs.last))
     }
 

@@ -33,6 +33,9 @@ struct CellWriteRequest: Sendable {
     let now: Int64
     let requestID: String?
     let origin: Origin
+    /// When this node read the message (the loop pass's monotonic time): where the server's
+    /// write latency (`gridline_cell_write_seconds`) starts.
+    let receivedAt: UInt64
     /// A client's write this node forwarded before and now applies itself (it took the shard
     /// over): the key it was sent under, so a copy the old owner committed is not applied again.
     var resendKey: String?

@@ -8,21 +8,24 @@ extension CellStore {
     /// history no longer starts at `sinceSeq + 1`. Throws `.sheetNotFound`.
     public static func history(_ db: Database, sheetId: String, sinceSeq: Int64, limit: Int) throws -> HistoryResult {
         try db.savepoint {
-            let seq = try sheetSeq(db, sheetId)
+            let sheet = try sheetRow(db, sheetId)
             let since = max(0, sinceSeq)
-            if since > seq { return .truncated }
-            if since == seq { return .entries([]) }
-            let oldest = try db.scalarInt64("SELECT min(seq) FROM cell_history WHERE sheet_id = ?", [.text(sheetId)])
-            guard let oldest, oldest <= since + 1 else { return .truncated }
+            if since > sheet.seq { return .truncated }
+            if since == sheet.seq { return .entries([]) }
+            let base = CellKey.base(sheetKey: sheet.key)
+            let first = try db.scalarInt64(
+                "SELECT min(id) FROM cell_history WHERE id > ? AND id < ?",
+                [.integer(base), .integer(CellKey.end(sheetKey: sheet.key))])
+            guard let first, first - base <= since + 1 else { return .truncated }
             let entries = try db.query(
                 """
-                SELECT seq, cell_id, value, formula, version, user_id, username, applied_at, error
-                FROM cell_history WHERE sheet_id = ? AND seq > ? ORDER BY seq LIMIT ?
+                SELECT id, cell_id, value, formula, version, user_id, username, applied_at, error
+                FROM cell_history WHERE id > ? AND id <= ? ORDER BY id LIMIT ?
                 """,
-                [.text(sheetId), .integer(since), .int(max(0, limit))]
+                [.integer(base + since), .integer(base + sheet.seq), .int(max(0, limit))]
             ) { row in
                 HistoryEntry(
-                    seq: row.int64(0), cellId: row.string(1), valueJSON: row.string(2),
+                    seq: row.int64(0) - base, cellId: row.string(1), valueJSON: row.string(2),
                     formula: row.optionalString(3), version: row.int64(4), userId: row.optionalString(5),
                     username: row.optionalString(6), appliedAt: row.int64(7), error: row.optionalString(8))
             }
@@ -33,9 +36,11 @@ extension CellStore {
     /// Deletes all but the newest `keep` history rows of a sheet; returns rows deleted.
     @discardableResult
     public static func trimHistory(_ db: Database, sheetId: String, keep: Int) throws -> Int {
-        try db.run(
-            "DELETE FROM cell_history WHERE sheet_id = ?1 AND seq <= (SELECT seq FROM sheets WHERE id = ?1) - ?2",
-            [.text(sheetId), .int(max(0, keep))])
+        guard let sheet = try findSheetRow(db, sheetId) else { return 0 }
+        let base = CellKey.base(sheetKey: sheet.key)
+        return try db.run(
+            "DELETE FROM cell_history WHERE id > ? AND id <= ?",
+            [.integer(base), .integer(base + sheet.seq - Int64(max(0, keep)))])
     }
 
     /// The sheet and every written cell, read in one transaction so `seq` and the cells
@@ -45,12 +50,14 @@ extension CellStore {
             guard let sheet = try RoomStore.sheet(db, id: sheetId) else {
                 throw StoreError.sheetNotFound(sheetId)
             }
+            let key = try sheetRow(db, sheetId).key
+            // Column by column, each top to bottom: the order of the rows' ids.
             let cells = try db.query(
                 """
                 SELECT cell_id, value, formula, version, updated_by, updated_at, error
-                FROM cells WHERE sheet_id = ? ORDER BY cell_id
+                FROM cells WHERE id >= ? AND id < ? ORDER BY id
                 """,
-                [.text(sheetId)]
+                [.integer(CellKey.base(sheetKey: key)), .integer(CellKey.end(sheetKey: key))]
             ) { row in
                 CellRecord(
                     cellId: row.string(0), valueJSON: row.string(1), formula: row.optionalString(2),

@@ -12,13 +12,13 @@ public enum CellStore {
         formulas: FormulaWorkbook
     ) throws -> CellUpdateOutcome {
         try db.savepoint {
-            let seq = try sheetSeq(db, sheetId)
-            let current = try cell(db, sheetId: sheetId, cellId: write.cellId)
+            let sheet = try sheetRow(db, sheetId)
+            let current = try cell(db, sheetKey: sheet.key, cellId: write.cellId)
             if let expected = write.expectedVersion, expected != current.version {
                 return .conflict(current: current)
             }
             let result = try applyWrites(
-                db, sheetId: sheetId, writes: [write], currentVersions: [current.version], seq: seq, userId: userId,
+                db, sheet: sheet, writes: [write], currentVersions: [current.version], userId: userId,
                 username: username, now: now, formulas: formulas)
             return .applied(result.applied[0], recalculated: result.recalculated)
         }
@@ -37,12 +37,12 @@ public enum CellStore {
             throw StoreError.invalid("cell \(write.cellId) appears twice in one batch")
         }
         return try db.savepoint {
-            let seq = try sheetSeq(db, sheetId)
+            let sheet = try sheetRow(db, sheetId)
             var versions: [Int64] = []
             versions.reserveCapacity(writes.count)
             var conflicts: [CellConflict] = []
             for write in writes {
-                let current = try cell(db, sheetId: sheetId, cellId: write.cellId)
+                let current = try cell(db, sheetKey: sheet.key, cellId: write.cellId)
                 if let expected = write.expectedVersion, expected != current.version {
                     conflicts.append(CellConflict(cellId: write.cellId, current: current))
                 }
@@ -51,28 +51,58 @@ public enum CellStore {
             guard conflicts.isEmpty else { return .conflicts(conflicts) }
             guard !writes.isEmpty else { return .applied([], recalculated: []) }
             let result = try applyWrites(
-                db, sheetId: sheetId, writes: writes, currentVersions: versions, seq: seq, userId: userId,
+                db, sheet: sheet, writes: writes, currentVersions: versions, userId: userId,
                 username: username, now: now, formulas: formulas)
             return .applied(result.applied, recalculated: result.recalculated)
         }
     }
 
-    /// The stored cell, or the unwritten version-0 cell.
+    /// The stored cell, or the unwritten version-0 cell (also for an unknown sheet or a cell id
+    /// not in A1 notation, which no write can have stored).
     public static func cell(_ db: Database, sheetId: String, cellId: String) throws -> CellRecord {
-        try db.queryFirst(
-            "SELECT value, formula, version, updated_by, updated_at, error FROM cells WHERE sheet_id = ? AND cell_id = ?",
-            [.text(sheetId), .text(cellId)]
-        ) { row in
+        guard let offset = CellKey.offset(cellId: cellId) else { return .unwritten(cellId) }
+        return try cell(
+            db, cellId: cellId,
+            sql: "SELECT value, formula, version, updated_by, updated_at, error FROM cells WHERE id = ((SELECT key FROM sheets WHERE id = ?) << \(CellKey.sheetShift)) + ?",
+            [.text(sheetId), .integer(offset)])
+    }
+
+    /// The stored cell of a sheet known by its key. Throws `.invalid` for a cell id not in A1
+    /// notation.
+    static func cell(_ db: Database, sheetKey: Int64, cellId: String) throws -> CellRecord {
+        guard let offset = CellKey.offset(cellId: cellId) else {
+            throw StoreError.invalid("cell id \(cellId) is not in A1 notation")
+        }
+        return try cell(
+            db, cellId: cellId,
+            sql: "SELECT value, formula, version, updated_by, updated_at, error FROM cells WHERE id = ?",
+            [.integer(CellKey.base(sheetKey: sheetKey) + offset)])
+    }
+
+    private static func cell(_ db: Database, cellId: String, sql: String, _ parameters: [SQLValue]) throws -> CellRecord {
+        try db.queryFirst(sql, parameters) { row in
             CellRecord(
                 cellId: cellId, valueJSON: row.string(0), formula: row.optionalString(1), version: row.int64(2),
                 updatedBy: row.optionalString(3), updatedAt: row.int64(4), error: row.optionalString(5))
         } ?? .unwritten(cellId)
     }
 
-    static func sheetSeq(_ db: Database, _ sheetId: String) throws -> Int64 {
-        guard let seq = try db.scalarInt64("SELECT seq FROM sheets WHERE id = ?", [.text(sheetId)]) else {
-            throw StoreError.sheetNotFound(sheetId)
+    /// A sheet's key (its cells' and history's id range) and its seq.
+    struct SheetRow {
+        let id: String
+        let key: Int64
+        let seq: Int64
+    }
+
+    /// Throws `.sheetNotFound`.
+    static func sheetRow(_ db: Database, _ sheetId: String) throws -> SheetRow {
+        guard let row = try findSheetRow(db, sheetId) else { throw StoreError.sheetNotFound(sheetId) }
+        return row
+    }
+
+    static func findSheetRow(_ db: Database, _ sheetId: String) throws -> SheetRow? {
+        try db.queryFirst("SELECT key, seq FROM sheets WHERE id = ?", [.text(sheetId)]) {
+            SheetRow(id: sheetId, key: $0.int64(0), seq: $0.int64(1))
         }
-        return seq
     }
 }

@@ -15,9 +15,9 @@ public final class HistoryTrimmer: @unchecked Sendable {
     public let keep: Int64
     public let sliceRows: Int
     public let sheetsPerCall: Int
-    /// Where the next call starts: after this sheet id ("" from the first), or at it when the
+    /// Where the next call starts: after this sheet key (0 from the first), or at it when the
     /// last call left rows of it to delete.
-    private var cursor = ""
+    private var cursor: Int64 = 0
     private var resumeAtCursor = false
 
     public init(keep: Int, sliceRows: Int = 2_000, sheetsPerCall: Int = 256) {
@@ -30,21 +30,24 @@ public final class HistoryTrimmer: @unchecked Sendable {
     public func trim(_ db: Database) throws -> Bool {
         let sheets = try db.query(
             resumeAtCursor
-                ? "SELECT id, seq FROM sheets WHERE id >= ? AND seq > ? ORDER BY id LIMIT ?"
-                : "SELECT id, seq FROM sheets WHERE id > ? AND seq > ? ORDER BY id LIMIT ?",
-            [.text(cursor), .integer(keep), .int(sheetsPerCall)]
-        ) { ($0.string(0), $0.int64(1)) }
+                ? "SELECT key, seq FROM sheets WHERE key >= ? AND seq > ? ORDER BY key LIMIT ?"
+                : "SELECT key, seq FROM sheets WHERE key > ? AND seq > ? ORDER BY key LIMIT ?",
+            [.integer(cursor), .integer(keep), .int(sheetsPerCall)]
+        ) { ($0.int64(0), $0.int64(1)) }
         resumeAtCursor = false
         var budget = sliceRows
         for (sheet, seq) in sheets {
             let cutoff = seq - keep
-            if let oldest = try db.scalarInt64("SELECT min(seq) FROM cell_history WHERE sheet_id = ?", [.text(sheet)]),
-               oldest <= cutoff {
+            let base = CellKey.base(sheetKey: sheet)
+            if let first = try db.scalarInt64(
+                "SELECT min(id) FROM cell_history WHERE id > ? AND id < ?",
+                [.integer(base), .integer(CellKey.end(sheetKey: sheet))]),
+               first - base <= cutoff {
                 // Seqs are dense (every seq a sheet hands out is one history row), so this
                 // bounds the rows deleted by the budget.
-                let through = min(cutoff, oldest + Int64(budget) - 1)
+                let through = min(cutoff, first - base + Int64(budget) - 1)
                 budget -= try db.run(
-                    "DELETE FROM cell_history WHERE sheet_id = ? AND seq <= ?", [.text(sheet), .integer(through)])
+                    "DELETE FROM cell_history WHERE id > ? AND id <= ?", [.integer(base), .integer(base + through)])
                 if through < cutoff || budget <= 0 {
                     cursor = sheet
                     resumeAtCursor = through < cutoff
@@ -54,7 +57,7 @@ public final class HistoryTrimmer: @unchecked Sendable {
             cursor = sheet
         }
         guard sheets.count == sheetsPerCall else {
-            cursor = ""
+            cursor = 0
             return false
         }
         return true

@@ -75,6 +75,10 @@ public enum RoomStore {
                     "INSERT INTO sheets (id, room_id, name, seq, created_at) VALUES (?, ?, ?, 0, ?)",
                     [.text(id), .text(roomId), .text(name), .integer(now)])
             }
+            // The new rowid is the sheet's key, the top bits of its cells' ids (`CellKey`).
+            guard db.lastInsertRowID <= CellKey.maxSheetKey else {
+                throw StoreError.invalid("no sheet key left: the database holds sheet keys up to \(CellKey.maxSheetKey)")
+            }
             return SheetRecord(id: id, roomId: roomId, name: name, seq: 0, createdAt: now)
         }
     }

@@ -104,6 +104,21 @@ final class BenchToolTests: XCTestCase {
         XCTAssertNil(CommitTotals.parse("gridline_db_commits_total 17"))
     }
 
+    func testTheServersWriteTimeIsTheDifferenceOverExactlyOneWrite() throws {
+        let before = try XCTUnwrap(CommitTotals.parse("""
+            gridline_db_commit_seconds_sum 0.5
+            gridline_db_commit_seconds_count 10
+            gridline_cell_write_seconds_sum 0.25
+            gridline_cell_write_seconds_count 4
+            """))
+        XCTAssertEqual(before.writeCount, 4)
+        let after = CommitTotals(seconds: 0.6, count: 11, writeSeconds: 0.2535, writeCount: 5)
+        XCTAssertEqual(try XCTUnwrap(CommitTotals.writeSeconds(from: before, to: after)), 0.0035, accuracy: 1e-12)
+        let twoWrites = CommitTotals(seconds: 0.6, count: 12, writeSeconds: 0.26, writeCount: 6)
+        XCTAssertNil(CommitTotals.writeSeconds(from: before, to: twoWrites))
+        XCTAssertNil(CommitTotals.writeSeconds(from: CommitTotals(seconds: 0, count: 0), to: after), "an older server")
+    }
+
     func testWorkloadBatchesHoldAtMostAThousandCells() throws {
         let chain = FormulaWorkload.chainBatches(sheet: "s", rows: 2500, tag: "t")
         XCTAssertEqual(chain.count, 3)

@@ -83,7 +83,7 @@ final class CellHistoryTests: XCTestCase {
     }
 
     private func historySeqs(_ db: Database, _ sheet: String) -> [Int64] {
-        (try? db.query("SELECT seq FROM cell_history WHERE sheet_id = ? ORDER BY seq", [.text(sheet)]) { $0.int64(0) }) ?? []
+        (try? db.query("SELECT seq FROM \(historyOfSheet) ORDER BY seq", [.text(sheet)]) { $0.int64(0) }) ?? []
     }
 
     func testSnapshotHoldsSheetSeqAndEveryWrittenCell() throws {

@@ -37,7 +37,7 @@ final class CellStoreTests: XCTestCase {
         let stored = try CellStore.cell(db, sheetId: "s1", cellId: "A1")
         XCTAssertEqual(stored.valueJSON, "\"two\"")
         XCTAssertNil(stored.formula)
-        XCTAssertEqual(try db.scalarInt64("SELECT count(*) FROM cell_history WHERE sheet_id = 's1'"), 2)
+        XCTAssertEqual(try db.scalarInt64("SELECT count(*) FROM \(historyOfSheet)", [.text("s1")]), 2)
     }
 
     func testStaleVersionIsRejectedWithCurrentCellAndWritesNothing() throws {
@@ -94,7 +94,7 @@ final class CellStoreTests: XCTestCase {
         XCTAssertEqual(cells.map(\.seq), [2, 3, 4])
         XCTAssertEqual(cells.map(\.version), [2, 1, 1])
         XCTAssertEqual(try RoomStore.sheet(db, id: "s1")?.seq, 4)
-        XCTAssertEqual(try db.query("SELECT cell_id FROM cell_history ORDER BY seq") { $0.string(0) }, ["A1", "A1", "A2", "A3"])
+        XCTAssertEqual(try db.query("SELECT cell_id FROM \(historyOfSheet) ORDER BY seq", [.text("s1")]) { $0.string(0) }, ["A1", "A1", "A2", "A3"])
     }
 
     func testBatchWithOneStaleCellWritesNothingAndListsEveryConflict() throws {

@@ -17,6 +17,11 @@ final class CellWriteStatementsTests: XCTestCase {
             error: error)
     }
 
+    /// Where sheet s1's ids start.
+    private func base() throws -> Int64 {
+        CellKey.base(sheetKey: try CellStore.sheetRow(db, "s1").key)
+    }
+
     private func history() throws -> [HistoryEntry] {
         guard case .entries(let entries) = try CellStore.history(db, sheetId: "s1", sinceSeq: 0, limit: 1_000) else {
             XCTFail("history truncated")
@@ -29,7 +34,7 @@ final class CellWriteStatementsTests: XCTestCase {
         // 101 = 64 + 32 + 4 + 1: every block size the remainder walks through but 16, 8 and 2.
         let cells = (1...101).map { cell("A\($0)", "\($0)", seq: Int64($0), error: $0 == 50 ? "#DIV/0!" : nil) }
         try db.run("UPDATE sheets SET seq = 101 WHERE id = 's1'")
-        try db.statements(CellWriteStatements.self).insertHistory(cells, sheetId: "s1", username: "U")
+        try db.statements(CellWriteStatements.self).insertHistory(cells, sheetBase: base(), username: "U")
         let entries = try history()
         XCTAssertEqual(entries.map(\.seq), Array(1...101))
         XCTAssertEqual(entries.map(\.cellId), cells.map(\.cellId))
@@ -44,8 +49,8 @@ final class CellWriteStatementsTests: XCTestCase {
 
     func testAnUpdateOfAMissingRowInsertsItWhole() throws {
         let statements = try db.statements(CellWriteStatements.self)
-        try statements.upsert([cell("B1", "1", seq: 1)], sheetId: "s1")
-        try statements.update([cell("B1", "2", seq: 2, version: 2), cell("B2", "3", seq: 3, version: 4)], sheetId: "s1")
+        try statements.upsert([cell("B1", "1", seq: 1)], sheetBase: base())
+        try statements.update([cell("B1", "2", seq: 2, version: 2), cell("B2", "3", seq: 3, version: 4)], sheetBase: base())
         XCTAssertEqual(try CellStore.cell(db, sheetId: "s1", cellId: "B1").valueJSON, "2")
         XCTAssertEqual(try CellStore.cell(db, sheetId: "s1", cellId: "B1").formula, "=X1")
         XCTAssertEqual(try CellStore.cell(db, sheetId: "s1", cellId: "B1").version, 2)
@@ -53,6 +58,33 @@ final class CellWriteStatementsTests: XCTestCase {
         XCTAssertEqual(inserted.valueJSON, "3")
         XCTAssertEqual(inserted.formula, "=X3")
         XCTAssertEqual(inserted.version, 4)
+    }
+
+    func testUpdatesInBlocksReachEveryRowAndInsertOnlyTheAbsentOnes() throws {
+        let statements = try db.statements(CellWriteStatements.self)
+        let absent: Set<Int> = [2, 40, 100]
+        // 101 = 64 + 32 + 4 + 1 rows; row 40 is in the 64-row block, 100 in the 4-row one.
+        try statements.upsert((1...101).filter { !absent.contains($0) }.map { cell("C\($0)", "0", seq: Int64($0)) },
+                              sheetBase: base())
+        try statements.update((1...101).map { cell("C\($0)", "\($0 * 10)", seq: Int64(1_000 + $0), version: 2) },
+                              sheetBase: base())
+        for row in 1...101 {
+            let stored = try CellStore.cell(db, sheetId: "s1", cellId: "C\(row)")
+            XCTAssertEqual(stored.valueJSON, "\(row * 10)", "C\(row)")
+            XCTAssertEqual(stored.version, 2, "C\(row)")
+            // An update leaves a present row's formula; an absent row is inserted whole.
+            XCTAssertEqual(stored.formula, absent.contains(row) ? "=X\(1_000 + row)" : "=X\(row)", "C\(row)")
+        }
+        XCTAssertEqual(try db.scalarInt64("SELECT count(*) FROM cells"), 101)
+    }
+
+    func testAHistoryRowThatIsThereAlreadyFailsTheBlockInsteadOfVanishing() throws {
+        let statements = try db.statements(CellWriteStatements.self)
+        try statements.insertHistory([cell("A1", "1", seq: 5)], sheetBase: base(), username: "U")
+        XCTAssertThrowsError(try statements.insertHistory((3...6).map { cell("A\($0)", "\($0)", seq: Int64($0)) },
+                                                          sheetBase: base(), username: "U")) { error in
+            XCTAssertEqual(error as? StoreError, .duplicate("history row among the 4 from seq 3"))
+        }
     }
 
     func testTheConnectionHandsOutOneSetUntilClosed() throws {

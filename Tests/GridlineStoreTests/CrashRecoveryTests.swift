@@ -101,7 +101,7 @@ final class CrashRecoveryTests: XCTestCase {
 
         let sheetSeq = try XCTUnwrap(RoomStore.sheet(db, id: Self.sheetId)).seq
         let span = try XCTUnwrap(
-            db.queryFirst("SELECT count(*), coalesce(min(seq), 0), coalesce(max(seq), 0) FROM cell_history WHERE sheet_id = ?",
+            db.queryFirst("SELECT count(*), coalesce(min(seq), 0), coalesce(max(seq), 0) FROM \(historyOfSheet)",
                 [.text(Self.sheetId)]) { ($0.int64(0), $0.int64(1), $0.int64(2)) })
         XCTAssertEqual(span.2, sheetSeq, "sheet seq must equal the newest history seq")
         XCTAssertEqual(span.0, sheetSeq, "history seqs must be 1…seq without gaps")
@@ -110,8 +110,9 @@ final class CrashRecoveryTests: XCTestCase {
         let perCell = try db.query(
             """
             SELECT h.cell_id, count(*), min(h.version), max(h.version), c.version
-            FROM cell_history h JOIN cells c ON c.sheet_id = h.sheet_id AND c.cell_id = h.cell_id
-            WHERE h.sheet_id = ? GROUP BY h.cell_id
+            FROM \(historyOfSheet) h JOIN cells c
+                ON c.id >> 39 = (SELECT key FROM sheets WHERE id = ?1) AND c.cell_id = h.cell_id
+            GROUP BY h.cell_id
             """,
             [.text(Self.sheetId)]
         ) { ($0.string(0), $0.int64(1), $0.int64(2), $0.int64(3), $0.int64(4)) }
@@ -122,7 +123,7 @@ final class CrashRecoveryTests: XCTestCase {
         }
 
         let stored = try db.query(
-            "SELECT seq, cell_id, version FROM cell_history WHERE sheet_id = ?", [.text(Self.sheetId)]
+            "SELECT seq, cell_id, version FROM \(historyOfSheet)", [.text(Self.sheetId)]
         ) { ($0.int64(0), Acknowledgement(cell: $0.string(1), version: $0.int64(2), seq: $0.int64(0))) }
         let bySeq = Dictionary(uniqueKeysWithValues: stored)
         var missing = 0

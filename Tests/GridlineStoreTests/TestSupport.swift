@@ -35,6 +35,13 @@ func makeRoomAndSheet(_ db: Database, room: String = "r1", sheet: String = "s1")
     try RoomStore.createSheet(db, id: sheet, roomId: room, name: "Sheet \(sheet)", now: 1_000)
 }
 
+/// A sheet's history rows as a table with `seq` (migration 005 keys them by one integer id):
+/// `FROM \(historyOfSheet)` with the sheet id bound to the first `?`.
+let historyOfSheet = """
+    (SELECT id & ((1 << 39) - 1) AS seq, cell_id, value, formula, version, user_id, username, applied_at, error
+     FROM cell_history WHERE id >> 39 = (SELECT key FROM sheets WHERE id = ?))
+    """
+
 /// Collects values delivered on other threads, in arrival order.
 // @unchecked: every field is guarded by `lock`.
 final class Collector<T>: @unchecked Sendable {

@@ -309,7 +309,8 @@ final class WriteForwarding {
                                        now: now, requestID: envelope.string("rid"),
                                        origin: .forwarded(node: from, connection: connection, key: key,
                                                           mayBeApplied: envelope["retry"]?.boolValue ?? false,
-                                                          hearsEvents: envelope["hears"]?.boolValue ?? false))
+                                                          hearsEvents: envelope["hears"]?.boolValue ?? false),
+                                       receivedAt: server.loop.now)
         // Through `route`, not a plain ownership check: a forward that arrives while this node is
         // still claiming the shard waits for the claim in line with the ones after it, so one
         // client's writes are applied in the order it sent them.

@@ -11,13 +11,14 @@ extension CellStore {
     }
 
     /// Applies `writes` (conflicts already checked; `currentVersions[i]` is write i's stored
-    /// version) after the sheet's `seq`, recomputes what depends on them and moves the sheet's
+    /// version) after the sheet's seq, recomputes what depends on them and moves the sheet's
     /// seq past everything written.
     static func applyWrites(
-        _ db: Database, sheetId: String, writes: [CellWrite], currentVersions: [Int64], seq: Int64,
+        _ db: Database, sheet row: SheetRow, writes: [CellWrite], currentVersions: [Int64],
         userId: String, username: String, now: Int64, formulas: FormulaWorkbook
     ) throws -> WriteResult {
-        let sheet = try formulas.sheet(db, id: sheetId, seq: seq)
+        let seq = row.seq
+        let sheet = try formulas.sheet(db, id: row.id, key: row.key, seq: seq)
         sheet.seq = -1  // rebuilt on next use unless this change completes
         var cells: [SheetCell] = []
         cells.reserveCapacity(writes.count)
@@ -78,11 +79,12 @@ extension CellStore {
                 seq: seq + Int64(index) + 1, updatedBy: userId, updatedAt: now, error: error))
         }
         let statements = try db.statements(CellWriteStatements.self)
-        try statements.upsert(applied, sheetId: sheetId)
-        try statements.update(recalculated, sheetId: sheetId)
-        try statements.insertHistory(applied, sheetId: sheetId, username: username)
-        try statements.insertHistory(recalculated, sheetId: sheetId, username: username)
-        try db.run("UPDATE sheets SET seq = ? WHERE id = ?", [.integer(nextSeq), .text(sheetId)])
+        let base = CellKey.base(sheetKey: row.key)
+        try statements.upsert(applied, sheetBase: base)
+        try statements.update(recalculated, sheetBase: base)
+        try statements.insertHistory(applied, sheetBase: base, username: username)
+        try statements.insertHistory(recalculated, sheetBase: base, username: username)
+        try db.run("UPDATE sheets SET seq = ? WHERE key = ?", [.integer(nextSeq), .integer(row.key)])
         sheet.seq = nextSeq
         return WriteResult(applied: applied, recalculated: recalculated)
     }

@@ -28,12 +28,12 @@ public final class FormulaWorkbook: @unchecked Sendable {
     }
 
     /// The sheet's state, rebuilt from the database unless it matches the stored `seq`.
-    func sheet(_ db: Database, id sheetId: String, seq: Int64) throws -> SheetCalculation {
+    func sheet(_ db: Database, id sheetId: String, key: Int64, seq: Int64) throws -> SheetCalculation {
         if let sheet = sheets[sheetId], sheet.seq == seq {
             touch(sheetId)
             return sheet
         }
-        let sheet = try load(db, sheetId: sheetId, seq: seq)
+        let sheet = try load(db, sheetId: sheetId, key: key, seq: seq)
         sheets[sheetId] = sheet
         touch(sheetId)
         if sheets.count > maxSheets, let oldest = recency.first {
@@ -54,17 +54,18 @@ public final class FormulaWorkbook: @unchecked Sendable {
 
     /// Reads every stored cell and compiles every formula. A stored formula that no longer
     /// compiles (written before the server evaluated formulas) is kept as a constant.
-    private func load(_ db: Database, sheetId: String, seq: Int64) throws -> SheetCalculation {
+    private func load(_ db: Database, sheetId: String, key: Int64, seq: Int64) throws -> SheetCalculation {
         let start = StoreClock.monotonicNanoseconds()
         let sheet = SheetCalculation(sheetId: sheetId, seq: seq)
-        let count = try db.scalarInt64("SELECT count(*) FROM cells WHERE sheet_id = ?", [.text(sheetId)]) ?? 0
-        let formulaCount = try db.scalarInt64(
-            "SELECT count(*) FROM cells WHERE sheet_id = ? AND formula IS NOT NULL", [.text(sheetId)]) ?? 0
+        let range: [SQLValue] = [.integer(CellKey.base(sheetKey: key)), .integer(CellKey.end(sheetKey: key))]
+        let (count, formulaCount) = try db.queryFirst(
+            "SELECT count(*), count(formula) FROM cells WHERE id >= ? AND id < ?", range
+        ) { ($0.int64(0), $0.int64(1)) } ?? (0, 0)
         sheet.reserveCapacity(cells: Int(count), formulas: Int(formulaCount))
         _ = try db.query(
-            "SELECT cell_id, value, formula, version, error FROM cells WHERE sheet_id = ?", [.text(sheetId)]
+            "SELECT id, value, formula, version, error FROM cells WHERE id >= ? AND id < ?", range
         ) { row -> Void in
-            guard let cell = SheetCell(a1: row.string(0)) else { return }
+            let cell = CellKey.cell(id: row.int64(0))
             sheet.setValue(StoredValue.formulaValue(json: row.string(1), error: row.optionalString(4)), at: cell)
             if let text = row.optionalString(2), let formula = try? compiler.compile(text, at: cell) {
                 sheet.setFormula(formula, text: text, at: cell, version: row.int64(3))
