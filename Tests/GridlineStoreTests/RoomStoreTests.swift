@@ -61,6 +61,24 @@ final class RoomStoreTests: XCTestCase {
         XCTAssertEqual(try db.scalarInt64("SELECT count(*) FROM cell_history"), 0)
     }
 
+    func testASheetPastTheLastKeyIsRefusedAndNothingIsKept() throws {
+        let db = try makeMigratedDatabase(self)
+        try makeRoomAndSheet(db)
+        // The next rowid would not fit above a cell id's column and row bits (`CellKey`).
+        try db.run("UPDATE sheets SET key = ? WHERE id = 's1'", [.integer(CellKey.maxSheetKey)])
+        XCTAssertThrowsError(try RoomStore.createSheet(db, id: "s2", roomId: "r1", name: "Two", now: 5)) { error in
+            guard case .invalid(let message)? = error as? StoreError else { return XCTFail("\(error)") }
+            XCTAssertTrue(message.contains("sheet key"), message)
+        }
+        XCTAssertNil(try RoomStore.sheet(db, id: "s2"))
+        // The last key still holds cells whose ids stay positive.
+        _ = try CellStore.applyCellUpdate(
+            db, sheetId: "s1", write: CellWrite(cellId: "ZZZ9999999", valueJSON: "1", formula: nil, expectedVersion: 0),
+            userId: "u", username: "U", now: 6, formulas: FormulaWorkbook())
+        XCTAssertEqual(try CellStore.cell(db, sheetId: "s1", cellId: "ZZZ9999999").version, 1)
+        XCTAssertEqual(try db.scalarInt64("SELECT min(id) > 0 FROM cells"), 1)
+    }
+
     func testUpsertUserKeepsFirstSeenAndRefreshesTheRest() throws {
         let db = try makeMigratedDatabase(self)
         try UserStore.upsertUser(db, id: "u1", username: "ann", email: nil, role: "editor", now: 100)
