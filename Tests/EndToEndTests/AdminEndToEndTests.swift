@@ -183,6 +183,14 @@ final class AdminEndToEndTests: XCTestCase {
         XCTAssertGreaterThan(after["gridline_db_commits_total"] ?? 0, before["gridline_db_commits_total"] ?? 0)
         XCTAssertGreaterThan(after["gridline_bytes_sent_total"] ?? 0, before["gridline_bytes_sent_total"] ?? 0)
         XCTAssertNotNil(after["gridline_event_loop_lag_probe_seconds_count"])
+        // The server's own receipt → broadcast of that one write: counted once, in a bucket
+        // at or below its own total, never negative.
+        XCTAssertEqual(before["gridline_cell_write_seconds_count"], 0)
+        XCTAssertEqual(after["gridline_cell_write_seconds_count"], 1)
+        let writeSeconds = try XCTUnwrap(after["gridline_cell_write_seconds_sum"])
+        XCTAssertGreaterThan(writeSeconds, 0)
+        XCTAssertLessThan(writeSeconds, 5)
+        XCTAssertEqual(after["gridline_cell_write_seconds_bucket{le=\"+Inf\"}"], 1)
     }
 
     func testRESTShutdownClosesClientsWith1001KeepsAcknowledgedWritesAndExitsZero() throws {
