@@ -12,11 +12,8 @@ extension CellStore {
             let since = max(0, sinceSeq)
             if since > sheet.seq { return .truncated }
             if since == sheet.seq { return .entries([]) }
+            guard let first = try firstHistorySeq(db, sheetKey: sheet.key), first <= since + 1 else { return .truncated }
             let base = CellKey.base(sheetKey: sheet.key)
-            let first = try db.scalarInt64(
-                "SELECT min(id) FROM cell_history WHERE id > ? AND id < ?",
-                [.integer(base), .integer(CellKey.end(sheetKey: sheet.key))])
-            guard let first, first - base <= since + 1 else { return .truncated }
             let entries = try db.query(
                 """
                 SELECT id, cell_id, value, formula, version, user_id, username, applied_at, error
@@ -37,10 +34,22 @@ extension CellStore {
     @discardableResult
     public static func trimHistory(_ db: Database, sheetId: String, keep: Int) throws -> Int {
         guard let sheet = try findSheetRow(db, sheetId) else { return 0 }
-        let base = CellKey.base(sheetKey: sheet.key)
-        return try db.run(
-            "DELETE FROM cell_history WHERE id > ? AND id <= ?",
-            [.integer(base), .integer(base + sheet.seq - Int64(max(0, keep)))])
+        return try deleteHistory(db, sheetKey: sheet.key, throughSeq: sheet.seq - Int64(max(0, keep)))
+    }
+
+    /// The oldest seq a sheet still has a history row for; nil when it has none.
+    static func firstHistorySeq(_ db: Database, sheetKey: Int64) throws -> Int64? {
+        let base = CellKey.base(sheetKey: sheetKey)
+        return try db.scalarInt64(
+            "SELECT min(id) FROM cell_history WHERE id > ? AND id < ?",
+            [.integer(base), .integer(CellKey.end(sheetKey: sheetKey))]
+        ).map { $0 - base }
+    }
+
+    /// Deletes a sheet's history rows with seq ≤ `throughSeq`; returns how many.
+    static func deleteHistory(_ db: Database, sheetKey: Int64, throughSeq: Int64) throws -> Int {
+        let base = CellKey.base(sheetKey: sheetKey)
+        return try db.run("DELETE FROM cell_history WHERE id > ? AND id <= ?", [.integer(base), .integer(base + throughSeq)])
     }
 
     /// The sheet and every written cell, read in one transaction so `seq` and the cells

@@ -83,24 +83,19 @@ final class CellWriteStatements: StatementSet {
                 arena.append(cell.error)
                 arena.append(cell.updatedBy)
             }
-            try arena.bytes.withUnsafeBufferPointer { buffer in
-                let base = buffer.baseAddress!
-                var parameter: Int32 = 1
-                var span = 0
+            let changed = try arena.withBinder(statement, from: 1) { row in
                 for cell in rows {
-                    try statement.bind(sheetBase + Self.offset(cell), at: parameter)
-                    try statement.bind(span: arena.spans[span], base: base, at: parameter + 1)
-                    try statement.bind(span: arena.spans[span + 1], base: base, at: parameter + 2)
-                    try statement.bind(cell.version, at: parameter + 3)
-                    try statement.bind(span: arena.spans[span + 2], base: base, at: parameter + 4)
-                    try statement.bind(cell.updatedAt, at: parameter + 5)
-                    parameter += Self.updateParametersPerRow
-                    span += 3
+                    try row.integer(sheetBase + Self.offset(cell))
+                    try row.text()  // value
+                    try row.text()  // error
+                    try row.integer(cell.version)
+                    try row.text()  // updated_by
+                    try row.integer(cell.updatedAt)
                 }
-                let changed = try statement.execute()
-                updated += changed
-                if changed != rows.count { missing.append(contentsOf: rows) }
+                return try statement.execute()
             }
+            updated += changed
+            if changed != rows.count { missing.append(contentsOf: rows) }
         }
         // Of a block short of rows, only the absent ones: the others were just updated.
         let inserted = try insert(missing, sheetBase: sheetBase, with: insertAbsentCell)
@@ -120,13 +115,7 @@ final class CellWriteStatements: StatementSet {
                 updated_at = v.column6
             FROM (VALUES
             """
-        var parameter = 1
-        for row in 0..<rows {
-            sql += row == 0 ? " (" : ", ("
-            sql += (0..<Int(Self.updateParametersPerRow)).map { "?\(parameter + $0)" }.joined(separator: ", ")
-            sql += ")"
-            parameter += Int(Self.updateParametersPerRow)
-        }
+        sql += Self.valueRows(rows, perRow: Self.updateParametersPerRow, from: 1)
         sql += ") AS v WHERE cells.id = v.column1"
         let statement = try Statement(database: database, sql: sql, persistent: true)
         blockUpdates[rows] = statement
@@ -164,33 +153,43 @@ final class CellWriteStatements: StatementSet {
                 arena.append(cell.cellId)
                 arena.append(cell.valueJSON)
                 arena.append(cell.formula)
-                arena.append(cell.error)
                 arena.append(cell.updatedBy)
+                arena.append(cell.error)
             }
-            try arena.bytes.withUnsafeBufferPointer { buffer in
-                let base = buffer.baseAddress!
-                var parameter: Int32 = 2
-                var span = 0
+            let inserted = try arena.withBinder(statement, from: 2) { row in
                 for cell in rows {
-                    try statement.bind(sheetBase + cell.seq, at: parameter)
-                    try statement.bind(span: arena.spans[span], base: base, at: parameter + 1)
-                    try statement.bind(span: arena.spans[span + 1], base: base, at: parameter + 2)
-                    try statement.bind(span: arena.spans[span + 2], base: base, at: parameter + 3)
-                    try statement.bind(cell.version, at: parameter + 4)
-                    try statement.bind(span: arena.spans[span + 4], base: base, at: parameter + 5)
-                    try statement.bind(cell.updatedAt, at: parameter + 6)
-                    try statement.bind(span: arena.spans[span + 3], base: base, at: parameter + 7)
-                    parameter += Self.historyParametersPerRow
-                    span += 5
+                    try row.integer(sheetBase + cell.seq)
+                    try row.text()  // cell_id
+                    try row.text()  // value
+                    try row.text()  // formula
+                    try row.integer(cell.version)
+                    try row.text()  // user_id
+                    try row.integer(cell.updatedAt)
+                    try row.text()  // error
                 }
-                guard try statement.execute() == rows.count else {
-                    throw StoreError.duplicate("history row among the \(rows.count) from seq \(rows.first!.seq)")
-                }
+                return try statement.execute()
+            }
+            guard inserted == rows.count else {
+                throw StoreError.duplicate("history row among the \(rows.count) from seq \(rows.first!.seq)")
             }
         }
     }
 
     private static let historyParametersPerRow: Int32 = 8
+
+    /// ` (?a, ?b, …), (…)` for `rows` rows of `perRow` parameters numbered on from `first`,
+    /// each row led by `lead` (a parameter the rows share).
+    private static func valueRows(_ rows: Int, perRow: Int32, from first: Int32, lead: String = "") -> String {
+        var sql = ""
+        var parameter = first
+        for row in 0..<rows {
+            sql += row == 0 ? " (" : ", ("
+            sql += lead + (parameter..<parameter + perRow).map { "?\($0)" }.joined(separator: ", ")
+            sql += ")"
+            parameter += perRow
+        }
+        return sql
+    }
 
     /// `INSERT … VALUES (…), (…)` for `rows` rows: ?1 the username shared, then eight parameters
     /// per row.
@@ -200,14 +199,7 @@ final class CellWriteStatements: StatementSet {
             INSERT OR IGNORE INTO cell_history (username, id, cell_id, value, formula, version, user_id, applied_at, error)
             VALUES
             """
-        var parameter = 2
-        for row in 0..<rows {
-            sql += row == 0 ? " " : ", "
-            sql += "(?1"
-            for offset in 0..<Int(Self.historyParametersPerRow) { sql += ", ?\(parameter + offset)" }
-            sql += ")"
-            parameter += Int(Self.historyParametersPerRow)
-        }
+        sql += Self.valueRows(rows, perRow: Self.historyParametersPerRow, from: 2, lead: "?1, ")
         let statement = try Statement(database: database, sql: sql, persistent: true)
         historyInserts[rows] = statement
         return statement

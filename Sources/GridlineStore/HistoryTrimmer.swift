@@ -38,16 +38,11 @@ public final class HistoryTrimmer: @unchecked Sendable {
         var budget = sliceRows
         for (sheet, seq) in sheets {
             let cutoff = seq - keep
-            let base = CellKey.base(sheetKey: sheet)
-            if let first = try db.scalarInt64(
-                "SELECT min(id) FROM cell_history WHERE id > ? AND id < ?",
-                [.integer(base), .integer(CellKey.end(sheetKey: sheet))]),
-               first - base <= cutoff {
+            if let first = try CellStore.firstHistorySeq(db, sheetKey: sheet), first <= cutoff {
                 // Seqs are dense (every seq a sheet hands out is one history row), so this
                 // bounds the rows deleted by the budget.
-                let through = min(cutoff, first - base + Int64(budget) - 1)
-                budget -= try db.run(
-                    "DELETE FROM cell_history WHERE id > ? AND id <= ?", [.integer(base), .integer(base + through)])
+                let through = min(cutoff, first + Int64(budget) - 1)
+                budget -= try CellStore.deleteHistory(db, sheetKey: sheet, throughSeq: through)
                 if through < cutoff || budget <= 0 {
                     cursor = sheet
                     resumeAtCursor = through < cutoff

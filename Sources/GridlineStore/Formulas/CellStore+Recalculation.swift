@@ -18,7 +18,7 @@ extension CellStore {
         userId: String, username: String, now: Int64, formulas: FormulaWorkbook
     ) throws -> WriteResult {
         let seq = row.seq
-        let sheet = try formulas.sheet(db, id: row.id, key: row.key, seq: seq)
+        let sheet = try formulas.sheet(db, row)
         sheet.seq = -1  // rebuilt on next use unless this change completes
         var cells: [SheetCell] = []
         cells.reserveCapacity(writes.count)

@@ -28,14 +28,14 @@ public final class FormulaWorkbook: @unchecked Sendable {
     }
 
     /// The sheet's state, rebuilt from the database unless it matches the stored `seq`.
-    func sheet(_ db: Database, id sheetId: String, key: Int64, seq: Int64) throws -> SheetCalculation {
-        if let sheet = sheets[sheetId], sheet.seq == seq {
-            touch(sheetId)
+    func sheet(_ db: Database, _ stored: CellStore.SheetRow) throws -> SheetCalculation {
+        if let sheet = sheets[stored.id], sheet.seq == stored.seq {
+            touch(stored.id)
             return sheet
         }
-        let sheet = try load(db, sheetId: sheetId, key: key, seq: seq)
-        sheets[sheetId] = sheet
-        touch(sheetId)
+        let sheet = try load(db, stored)
+        sheets[stored.id] = sheet
+        touch(stored.id)
         if sheets.count > maxSheets, let oldest = recency.first {
             recency.removeFirst()
             sheets[oldest] = nil
@@ -54,10 +54,10 @@ public final class FormulaWorkbook: @unchecked Sendable {
 
     /// Reads every stored cell and compiles every formula. A stored formula that no longer
     /// compiles (written before the server evaluated formulas) is kept as a constant.
-    private func load(_ db: Database, sheetId: String, key: Int64, seq: Int64) throws -> SheetCalculation {
+    private func load(_ db: Database, _ stored: CellStore.SheetRow) throws -> SheetCalculation {
         let start = StoreClock.monotonicNanoseconds()
-        let sheet = SheetCalculation(sheetId: sheetId, seq: seq)
-        let range: [SQLValue] = [.integer(CellKey.base(sheetKey: key)), .integer(CellKey.end(sheetKey: key))]
+        let sheet = SheetCalculation(sheetId: stored.id, seq: stored.seq)
+        let range: [SQLValue] = [.integer(CellKey.base(sheetKey: stored.key)), .integer(CellKey.end(sheetKey: stored.key))]
         let (count, formulaCount) = try db.queryFirst(
             "SELECT count(*), count(formula) FROM cells WHERE id >= ? AND id < ?", range
         ) { ($0.int64(0), $0.int64(1)) } ?? (0, 0)
@@ -73,7 +73,7 @@ public final class FormulaWorkbook: @unchecked Sendable {
         }
         if let onSheetLoaded {
             let seconds = Double(StoreClock.monotonicNanoseconds() - start) / 1e9
-            onSheetLoaded(FormulaSheetLoad(sheetId: sheetId, cells: Int(count), formulas: sheet.formulaCount, seconds: seconds))
+            onSheetLoaded(FormulaSheetLoad(sheetId: stored.id, cells: Int(count), formulas: sheet.formulaCount, seconds: seconds))
         }
         return sheet
     }
