@@ -120,10 +120,12 @@ final class AIEndToEndTests: XCTestCase {
 
     func testFourthConcurrentJobIsRefused() throws {
         let client = try join("cara")
-        // Jobs count from the moment they are accepted, so four sent together leave the fourth out.
-        for i in 1...4 {
-            client.send(["type": "ai_request", "request_id": "par-\(i)", "query": "q", "sheet_id": "demo-sheet", "request": i])
-        }
+        // Jobs count from the moment they are accepted, so four sent together leave the fourth out
+        // (in one write: sent one by one, a loaded machine can finish the first jobs before the
+        // server reads the fourth).
+        client.sendTogether((1...4).map {
+            ["type": "ai_request", "request_id": "par-\($0)", "query": "q", "sheet_id": "demo-sheet", "request": $0]
+        })
         let refused = try XCTUnwrap(client.expect("error"))
         XCTAssertEqual(refused["code"] as? String, "RATE_LIMIT_EXCEEDED")
         XCTAssertEqual(refused["request_id"] as? String, "par-4")

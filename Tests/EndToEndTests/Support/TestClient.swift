@@ -62,6 +62,18 @@ final class TestClient {
 
     func sendText(_ text: String) { sendFrame(.text, Array(text.utf8)) }
 
+    /// Sends the messages as text frames in one socket write, so the server reads them together
+    /// and handles them in one loop pass, before anything they start can finish.
+    func sendTogether(_ objects: [[String: Any]]) {
+        var frames: [UInt8] = []
+        for object in objects {
+            let data = try! JSONSerialization.data(withJSONObject: object)
+            FrameEncoder.encodeMasked(opcode: .text, payload: Array(data), maskKey: UInt32.random(in: 0...UInt32.max),
+                                      fin: true, into: &frames)
+        }
+        socket.send(frames)
+    }
+
     func sendClose(code: UInt16 = 1000, reason: String = "") {
         sendFrame(.close, FrameEncoder.closePayload(code: code, reason: reason))
     }
