@@ -21,6 +21,10 @@ public final class Connection {
     /// Called on the loop when queued output has all been written (for streaming a file out).
     /// What it queues goes out in the next pass, so a stream takes its turn with the others.
     public var onDrained: (() -> Void)?
+    /// Written before client connections at the end of each pass: set on a link whose peer
+    /// passes the bytes on (Redis), so the hop to other nodes starts before local sockets wake
+    /// their readers, who may take the CPU from the loop.
+    public var flushesFirst = false
 
     let fd: Int32
     /// The loop outlives its connections, so no refcounting on this hot reference.

@@ -24,9 +24,14 @@ public final class EventLoop: @unchecked Sendable {  // loop-thread state except
     private var nextConnectionID: UInt64 = 1
     /// Connections to flush at the end of this pass; while `flushAll` runs, of the next one.
     private var flushQueue: [Connection] = []
+    /// The same for connections that are flushed first (`Connection.flushesFirst`).
+    private var firstFlushQueue: [Connection] = []
     /// The queue being flushed (kept to reuse its storage).
     private var flushing: [Connection] = []
     private var timers = TimerHeap()
+    /// `atEndOfPass` actions waiting for this pass's end.
+    private var passEndActions: [() -> Void] = []
+    private var runningPassEndActions: [() -> Void] = []
     private var running = false
     private var readBuffer: UnsafeMutableRawBufferPointer
     private let iovecs: UnsafeMutablePointer<iovec>
@@ -198,6 +203,23 @@ public final class EventLoop: @unchecked Sendable {  // loop-thread state except
         return timers.schedule(at: now + UInt64(max(0, seconds) * 1e9), action)
     }
 
+    /// Runs `action` at the end of this pass: after its events, handed-in tasks and due timers,
+    /// just before its output is written. Actions added by these actions run in the same pass,
+    /// so a layer that batches (room events) can hand its batch to the next (a Redis link) and
+    /// both go out now, not one pass later.
+    public func atEndOfPass(_ action: @escaping () -> Void) {
+        assertInLoop()
+        passEndActions.append(action)
+    }
+
+    private func runPassEndActions() {
+        while !passEndActions.isEmpty {
+            swap(&passEndActions, &runningPassEndActions)
+            for action in runningPassEndActions { action() }
+            runningPassEndActions.removeAll(keepingCapacity: runningPassEndActions.count < 4096)
+        }
+    }
+
     // MARK: Running
 
     public func stop() { execute { [unowned self] in self.running = false } }
@@ -217,7 +239,7 @@ public final class EventLoop: @unchecked Sendable {  // loop-thread state except
         }
         while running {
             var timeout: Int32 = 1000
-            if !flushQueue.isEmpty {
+            if !flushQueue.isEmpty || !firstFlushQueue.isEmpty || !passEndActions.isEmpty {
                 timeout = 0  // output is waiting, some of it deferred by the budget: don't sleep
             } else if let deadline = timers.nextDeadline {
                 let current = monotonicNanoseconds()
@@ -232,6 +254,7 @@ public final class EventLoop: @unchecked Sendable {  // loop-thread state except
                 for i in 0..<Int(n) { handle(events: events[i], data: datas[i]) }
             }
             for action in timers.popDue(now: now) { action() }
+            runPassEndActions()
             flushAll()
             let passMilliseconds = Double(monotonicNanoseconds() - passStart) / 1e6
             recentLagMilliseconds = max(passMilliseconds, recentLagMilliseconds * 0.95)
@@ -300,19 +323,33 @@ public final class EventLoop: @unchecked Sendable {  // loop-thread state except
     func markForFlush(_ connection: Connection) {
         guard !connection.isQueuedForFlush, !connection.isWatchingWritable else { return }
         connection.isQueuedForFlush = true
-        flushQueue.append(connection)
+        if connection.flushesFirst {
+            firstFlushQueue.append(connection)
+        } else {
+            flushQueue.append(connection)
+        }
     }
 
-    /// Flushes the connections queued before the scan began. Whatever is queued during it (an
-    /// `onDrained` refilling, a connection the budget stopped) lands in the next pass's queue,
-    /// and so does a connection already flushed this pass (on EPOLLOUT): one flush per pass each.
+    /// Flushes the queued connections, those flushed first (links other processes wait on) ahead
+    /// of the rest. Whatever a scan queues for its own kind (an `onDrained` refilling, a
+    /// connection the budget stopped) lands in the next pass's queue, and so does a connection
+    /// already flushed this pass (on EPOLLOUT): one flush per pass each.
     private func flushAll() {
+        if !firstFlushQueue.isEmpty {
+            swap(&firstFlushQueue, &flushing)
+            flushSwapped()
+        }
         swap(&flushQueue, &flushing)
+        flushSwapped()
+    }
+
+    private func flushSwapped() {
         for connection in flushing {
             if connection.isClosed {
                 connection.isQueuedForFlush = false
             } else if connection.flushedInPass == passCount {
-                flushQueue.append(connection)  // still marked as queued
+                // Still marked as queued: back in its queue for the next pass.
+                if connection.flushesFirst { firstFlushQueue.append(connection) } else { flushQueue.append(connection) }
             } else {
                 connection.isQueuedForFlush = false
                 flush(connection)

@@ -113,6 +113,7 @@ final class RedisLink: ConnectionDelegate {
 
     private func didConnect(_ connection: Connection) {
         self.connection = connection
+        connection.flushesFirst = true
         connection.delegate = self
         // The handshake goes in front of whatever was queued while connecting.
         var handshake: [UInt8] = []
@@ -167,8 +168,8 @@ final class RedisLink: ConnectionDelegate {
     private func scheduleFlush() {
         guard !flushScheduled, connection != nil else { return }
         flushScheduled = true
-        // A zero-delay timer runs in this pass's timer phase, before the loop flushes outboxes.
-        loop.schedule(after: 0) { [weak self] in
+        // Commands queued by other end-of-pass actions (a room's batch of events) still make it.
+        loop.atEndOfPass { [weak self] in
             guard let self else { return }
             self.flushScheduled = false
             guard let connection = self.connection, !self.outgoing.isEmpty else { return }

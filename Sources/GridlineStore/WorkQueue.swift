@@ -11,12 +11,20 @@ final class WorkQueue<Item>: @unchecked Sendable {
 
     /// Appends `item` and wakes the worker; false when the queue was stopped (the item is
     /// not enqueued and the caller must fail it itself).
+    ///
+    /// Only the push onto an empty queue signals: the worker sleeps only then, and a woken
+    /// worker takes everything queued by the time it runs. The signal follows the unlock, so
+    /// the worker does not wake only to block on the mutex the pusher still holds.
     func push(_ item: Item) -> Bool {
         condition.lock()
-        defer { condition.unlock() }
-        guard !stopped else { return false }
+        guard !stopped else {
+            condition.unlock()
+            return false
+        }
         items.append(item)
-        condition.signal()
+        let wasEmpty = items.count - head == 1
+        condition.unlock()
+        if wasEmpty { condition.signal() }
         return true
     }
 

@@ -155,7 +155,7 @@ final class RoomBus {
     private func scheduleFlush() {
         guard !flushScheduled else { return }
         flushScheduled = true
-        server.loop.schedule(after: 0) { [unowned self] in
+        server.loop.atEndOfPass { [unowned self] in
             self.flushScheduled = false
             for roomID in Array(self.outgoing.keys) { self.flush(roomID) }
             let then = self.afterFlush

@@ -136,7 +136,7 @@ final class WriteForwarding {
         if outbox[node]!.count >= Self.maxBatchForwards { return flush(node) }
         guard !outboxFlushScheduled else { return }
         outboxFlushScheduled = true
-        server.loop.schedule(after: 0) { [unowned self] in
+        server.loop.atEndOfPass { [unowned self] in
             self.outboxFlushScheduled = false
             for node in Array(self.outbox.keys) { self.flush(node) }
         }
