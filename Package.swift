@@ -74,7 +74,7 @@ let package = Package(
         .testTarget(name: "GridlineBenchTests", dependencies: ["GridlineBench", "GridlineJSON"]),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["GridlineServer", "GridlineCrypto", "GridlineJSON", "GridlineWebSocket", "GridlineTestSupport"]
+            dependencies: ["GridlineServer", "GridlineCrypto", "GridlineJSON", "GridlineStore", "GridlineWebSocket", "GridlineTestSupport"]
         ),
     ]
 )

@@ -134,10 +134,11 @@ public final class ClusterPresence {
     }
 
     /// Reaps every node of `gl:nodes` but `selfNodeID` whose alive key is gone (one script per
-    /// node, all sent at once). Leaves come in `gl:nodes` order. Fails only when nothing could be
-    /// learnt (listing the nodes failed, or every reap failed): a node whose reap failed is
-    /// simply reaped on a later call, while leaves already taken are never dropped.
-    public func reapDeadNodes(selfNodeID: String, completion: @escaping Completion<[ReapedLeave]>) {
+    /// node, all sent at once), and says which nodes this call released. Leaves come in
+    /// `gl:nodes` order. Fails only when nothing could be learnt (listing the nodes failed, or
+    /// every reap failed): a node whose reap failed is simply reaped on a later call, while
+    /// nodes and leaves already taken are never dropped.
+    public func reapDeadNodes(selfNodeID: String, completion: @escaping Completion<ReapedNodes>) {
         client.loop.assertInLoop()
         client.send(["SMEMBERS", ClusterKeys.nodes]) { [self] listed in
             let nodes: [String]
@@ -145,7 +146,7 @@ public final class ClusterPresence {
             case .failure(let error): return completion(.failure(error))
             case .success(let members): nodes = members.filter { $0 != selfNodeID }
             }
-            guard !nodes.isEmpty else { return completion(.success([])) }
+            guard !nodes.isEmpty else { return completion(.success(ReapedNodes())) }
             var outcomes = [Result<[ReapedLeave]?, RedisError>?](repeating: nil, count: nodes.count)
             var remaining = nodes.count
             for (index, node) in nodes.enumerated() {
@@ -153,17 +154,23 @@ public final class ClusterPresence {
                     outcomes[index] = outcome
                     remaining -= 1
                     guard remaining == 0 else { return }
-                    var leaves: [ReapedLeave] = []
+                    var reaped = ReapedNodes()
                     var firstError: RedisError?
                     var anySucceeded = false
-                    for case let outcome? in outcomes {
+                    for (node, outcome) in zip(nodes, outcomes) {
                         switch outcome {
-                        case .success(let reaped): anySucceeded = true; leaves += reaped ?? []
-                        case .failure(let error): firstError = firstError ?? error
+                        case .success(let leaves)?:
+                            anySucceeded = true
+                            if let leaves {
+                                reaped.nodes.append(node)
+                                reaped.leaves += leaves
+                            }
+                        case .failure(let error)?: firstError = firstError ?? error
+                        case nil: break
                         }
                     }
                     if !anySucceeded, let firstError { return completion(.failure(firstError)) }
-                    completion(.success(leaves))
+                    completion(.success(reaped))
                 }
             }
         }

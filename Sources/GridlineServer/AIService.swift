@@ -82,9 +82,10 @@ final class AIService: @unchecked Sendable {  // `jobs` is loop-thread only; wor
         let now = Timestamp.nowMilliseconds()
         let started = Date()
         let provider = self.provider
+        let runner = server.cluster.map { AIJobRunner(nodeID: $0.nodeID, incarnation: $0.incarnation) }
         server.store.writer.submit({ db in
             try AIJobStore.create(db, requestId: requestID, userId: user.id, sheetId: sheet.id, query: query,
-                                  tableRange: range?.text, now: now)
+                                  tableRange: range?.text, now: now, runner: runner)
         }, completion: server.onLoop { [unowned self] (result: Result<AIJobRecord, Error>) in
             if case .failure(let error) = result {
                 self.jobs[key] = nil

@@ -18,25 +18,41 @@ public struct AIJobRecord: Sendable, Equatable {
     public let finishedAt: Int64?
 }
 
+/// The process running a job in a cluster: its node id and that process's incarnation.
+public struct AIJobRunner: Sendable, Equatable {
+    public let nodeID: String
+    public let incarnation: String
+
+    public init(nodeID: String, incarnation: String) {
+        self.nodeID = nodeID
+        self.incarnation = incarnation
+    }
+}
+
 /// AI jobs, persisted so a reconnecting client can ask how its job ended.
 public enum AIJobStore {
     /// The message a job left `running` by a previous process ends with.
     public static let interruptedMessage = "interrupted by restart"
+
+    /// The message a job of a cluster node that died ends with.
+    public static func nodeLostMessage(_ nodeID: String) -> String { "interrupted: node \(nodeID) stopped" }
 
     /// Creates a running job at progress 0; `.duplicate` when this user already used
     /// the request id.
     @discardableResult
     public static func create(
         _ db: Database, requestId: String, userId: String, sheetId: String?, query: String,
-        tableRange: String?, now: Int64
+        tableRange: String?, now: Int64, runner: AIJobRunner? = nil
     ) throws -> AIJobRecord {
         try insertUnique("AI job \(requestId)") {
             try db.run(
                 """
-                INSERT INTO ai_jobs (request_id, user_id, sheet_id, query, table_range, status, progress, created_at)
-                VALUES (?, ?, ?, ?, ?, 'running', 0, ?)
+                INSERT INTO ai_jobs (request_id, user_id, sheet_id, query, table_range, status, progress, created_at,
+                                     node_id, incarnation)
+                VALUES (?, ?, ?, ?, ?, 'running', 0, ?, ?, ?)
                 """,
-                [.text(requestId), .text(userId), .text(sheetId), .text(query), .text(tableRange), .integer(now)])
+                [.text(requestId), .text(userId), .text(sheetId), .text(query), .text(tableRange), .integer(now),
+                 .text(runner?.nodeID), .text(runner?.incarnation)])
         }
         return AIJobRecord(
             requestId: requestId, userId: userId, sheetId: sheetId, query: query, tableRange: tableRange,
@@ -94,12 +110,26 @@ public enum AIJobStore {
         Int(try db.scalarInt64("SELECT count(*) FROM ai_jobs WHERE user_id = ? AND status = 'running'", [.text(userId)]) ?? 0)
     }
 
-    /// At start-up: no worker of a previous process is alive, so its running jobs end as
-    /// errors. Returns how many.
+    /// At a single node's start-up: no worker of a previous process is alive, so its running
+    /// jobs end as errors. Returns how many.
     @discardableResult
     public static func markInterruptedJobs(_ db: Database, now: Int64) throws -> Int {
         try db.run(
             "UPDATE ai_jobs SET status = 'error', error = ?, finished_at = ? WHERE status = 'running'",
             [.text(interruptedMessage), .integer(now)])
+    }
+
+    /// In a cluster: the running jobs of node `nodeID` end as errors with `message`, except those
+    /// of incarnation `sparing` (the process holding that id now, if any). For a node a survivor
+    /// reaped, and for a node's predecessors under its own id. Returns how many.
+    @discardableResult
+    public static func markInterruptedJobs(_ db: Database, nodeID: String, sparing incarnation: String?, message: String,
+                                           now: Int64) throws -> Int {
+        try db.run(
+            """
+            UPDATE ai_jobs SET status = 'error', error = ?, finished_at = ?
+            WHERE status = 'running' AND node_id = ? AND incarnation IS NOT ?
+            """,
+            [.text(message), .integer(now), .text(nodeID), .text(incarnation)])
     }
 }

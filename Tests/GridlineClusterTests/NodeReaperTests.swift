@@ -50,14 +50,15 @@ final class NodeReaperTests: RedisTestCase {
         _ = try value("conn") { ClusterConnections(client: clientB).register(userID: "solo", member: "node-b/9", limit: 5, completion: $0) }
         try waitForExpiry(clientA, "node-a")
 
-        nonisolated(unsafe) var reapedByB: Result<[ReapedLeave], RedisError>?
-        nonisolated(unsafe) var reapedByC: Result<[ReapedLeave], RedisError>?
+        nonisolated(unsafe) var reapedByB: Result<ReapedNodes, RedisError>?
+        nonisolated(unsafe) var reapedByC: Result<ReapedNodes, RedisError>?
         try harness.run {
             nodeB.reapDeadNodes(selfNodeID: "node-b") { reapedByB = $0 }
             nodeC.reapDeadNodes(selfNodeID: "node-c") { reapedByC = $0 }
         }
         harness.wait("both reapers") { reapedByB != nil && reapedByC != nil }
-        let leaves = try reapedByB!.get() + reapedByC!.get()
+        let leaves = try reapedByB!.get().leaves + reapedByC!.get().leaves
+        XCTAssertEqual(try reapedByB!.get().nodes + reapedByC!.get().nodes, ["node-a"], "one of the two released node-a")
         XCTAssertEqual(leaves.count, 20, "\(leaves)")
         XCTAssertEqual(Set(leaves.map(\.room)), Set((0..<20).map { "r\($0)" }))
         XCTAssertTrue(leaves.allSatisfy { $0.userID == "solo" && $0.totalUsers == 1 })
@@ -69,8 +70,8 @@ final class NodeReaperTests: RedisTestCase {
         XCTAssertEqual(sortedStrings(try command(clientB, ["SMEMBERS", "gl:nodes"])), ["node-b", "node-c"])
 
         // A second round finds nothing, and the dead node's own late leave changes nothing.
-        let again: [ReapedLeave] = try value("reap again") { nodeC.reapDeadNodes(selfNodeID: "node-c", completion: $0) }
-        XCTAssertEqual(again, [])
+        let again: ReapedNodes = try value("reap again") { nodeC.reapDeadNodes(selfNodeID: "node-c", completion: $0) }
+        XCTAssertEqual(again, ReapedNodes())
         let late: ClusterPresence.LeaveResult = try value("late leave") {
             nodeA.leave(room: "r1", userID: "shared", connection: "x1", completion: $0)
         }
@@ -85,8 +86,8 @@ final class NodeReaperTests: RedisTestCase {
         try join(nodeA, "r1", "alice", "1")
         // node-b joined without an alive key (it lost it); it reaps others, never itself.
         try join(nodeB, "r1", "bob", "2")
-        let leaves: [ReapedLeave] = try value("reap") { nodeB.reapDeadNodes(selfNodeID: "node-b", completion: $0) }
-        XCTAssertEqual(leaves, [])
+        let reaped: ReapedNodes = try value("reap") { nodeB.reapDeadNodes(selfNodeID: "node-b", completion: $0) }
+        XCTAssertEqual(reaped, ReapedNodes())
         XCTAssertEqual(try command(clientA, ["HLEN", "gl:room:r1:users"]), .integer(2))
         let single: [ReapedLeave]? = try value("reap node") { nodeB.reapNode("node-a", completion: $0) }
         XCTAssertNil(single)
@@ -99,8 +100,8 @@ final class NodeReaperTests: RedisTestCase {
         let nodeB = ClusterPresence(client: clientB, nodeID: "node-b")
         // A join puts node-a into gl:nodes even without an alive key, so its entries never leak.
         try join(nodeA, "r1", "alice", "1")
-        let leaves: [ReapedLeave] = try value("reap") { nodeB.reapDeadNodes(selfNodeID: "node-b", completion: $0) }
-        XCTAssertEqual(leaves, [ReapedLeave(room: "r1", userID: "alice", totalUsers: 0)])
+        let reaped: ReapedNodes = try value("reap") { nodeB.reapDeadNodes(selfNodeID: "node-b", completion: $0) }
+        XCTAssertEqual(reaped, ReapedNodes(nodes: ["node-a"], leaves: [ReapedLeave(room: "r1", userID: "alice", totalUsers: 0)]))
         XCTAssertEqual(try command(clientB, ["EXISTS", "gl:room:r1:users", "gl:room:r1:info"]), .integer(0))
     }
 }

@@ -56,4 +56,37 @@ final class AIJobStoreTests: XCTestCase {
         XCTAssertEqual(job?.finishedAt, 99)
         XCTAssertEqual(try AIJobStore.get(db, userId: "u1", requestId: "b")?.status, .complete)
     }
+
+    func testAClusterNodesJobsEndOnlyForThatNodeAndNotForTheProcessHoldingItsIdNow() throws {
+        let db = try makeMigratedDatabase(self)
+        let dead = AIJobRunner(nodeID: "n2", incarnation: "old")
+        let successor = AIJobRunner(nodeID: "n2", incarnation: "new")
+        let other = AIJobRunner(nodeID: "n3", incarnation: "x")
+        for (request, runner) in [("dead-1", dead), ("dead-2", dead), ("successor", successor), ("other", other)] {
+            try AIJobStore.create(db, requestId: request, userId: "u1", sheetId: "s1", query: "q", tableRange: nil,
+                                  now: 10, runner: runner)
+        }
+        try create(db, "single")
+        try AIJobStore.finish(db, userId: "u1", requestId: "dead-2", status: .complete, resultJSON: "{}", error: nil, now: 11)
+        XCTAssertEqual(try db.query("SELECT node_id, incarnation FROM ai_jobs WHERE request_id = 'dead-1'") {
+            [$0.string(0), $0.string(1)]
+        }, [["n2", "old"]])
+
+        XCTAssertEqual(try AIJobStore.markInterruptedJobs(db, nodeID: "n2", sparing: "new", message: AIJobStore.nodeLostMessage("n2"),
+                                                          now: 50), 1)
+        let ended = try AIJobStore.get(db, userId: "u1", requestId: "dead-1")
+        XCTAssertEqual(ended?.status, .error)
+        XCTAssertEqual(ended?.error, "interrupted: node n2 stopped")
+        XCTAssertEqual(ended?.finishedAt, 50)
+        for running in ["successor", "other", "single"] {
+            XCTAssertEqual(try AIJobStore.get(db, userId: "u1", requestId: running)?.status, .running, running)
+        }
+        XCTAssertEqual(try AIJobStore.get(db, userId: "u1", requestId: "dead-2")?.status, .complete)
+        XCTAssertEqual(try AIJobStore.countRunning(db, userId: "u1"), 3)
+
+        // With nobody holding the id, every running job of the node ends; nothing else does.
+        XCTAssertEqual(try AIJobStore.markInterruptedJobs(db, nodeID: "n2", sparing: nil, message: "gone", now: 60), 1)
+        XCTAssertEqual(try AIJobStore.get(db, userId: "u1", requestId: "successor")?.error, "gone")
+        XCTAssertEqual(try AIJobStore.countRunning(db, userId: "u1"), 2)
+    }
 }

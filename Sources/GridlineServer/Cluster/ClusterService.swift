@@ -69,10 +69,12 @@ final class ClusterService {
                                            ("redis", .string("\(client.configuration.host):\(client.configuration.port)"))])
     }
 
-    /// Graceful shutdown: hand the shards over now rather than after a lease's TTL, take this
-    /// node's users out of Redis, then close both connections (at most a second later).
+    /// Graceful shutdown: hand the shards over now rather than after a lease's TTL, end this
+    /// node's AI jobs, take its users out of Redis, then close both connections (at most a
+    /// second later).
     func stop() {
         ownership.releaseAll()
+        endOwnJobs()
         var closed = false
         let close = { [unowned self] in
             guard !closed else { return }

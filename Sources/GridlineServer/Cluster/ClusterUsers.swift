@@ -63,6 +63,7 @@ final class ClusterUsers {
                     self.registered = true
                     self.everRegistered = true
                     self.server.log(.info, "node_registered", [("node", .string(node)), ("again", .bool(again))])
+                    if !again { self.cluster.endPredecessorsJobs() }
                     let queued = self.beforeRegistration
                     self.beforeRegistration = []
                     for action in queued { action() }
@@ -136,8 +137,9 @@ final class ClusterUsers {
     /// Survivors take a dead node's users out of their rooms (within the 5 s TTL plus a second).
     private func reap() {
         presence.reapDeadNodes(selfNodeID: cluster.nodeID) { [unowned self] result in
-            guard case .success(let leaves) = result else { return }
-            for leave in leaves { self.announceLeft(room: leave.room, userID: leave.userID, total: leave.totalUsers) }
+            guard case .success(let reaped) = result else { return }
+            for leave in reaped.leaves { self.announceLeft(room: leave.room, userID: leave.userID, total: leave.totalUsers) }
+            for node in reaped.nodes { self.cluster.endJobs(ofReapedNode: node) }
         }
     }
 

@@ -1,0 +1,105 @@
+import Foundation
+import GridlineStore
+import XCTest
+
+/// SPEC §7 and §15: an AI job runs on the node that took its request, so when that process is
+/// gone its running jobs end as errors — a killed node's by the survivor that reaps it, a
+/// crashed predecessor's by the node started again under its id, a stopped node's by itself —
+/// and any node reports them so. A real job ends within milliseconds, so the jobs "running" at
+/// the fault are rows written as `AIService` writes them, with the runner of a real job.
+final class ClusterAIJobsEndToEndTests: ClusterTestCase {
+    private static let slack: TimeInterval = 0.5
+
+    private func openDatabase(_ cluster: ClusterHarness) throws -> Database {
+        let db = try Store.openConnection(path: cluster.dataDirectory + "/" + Store.databaseFileName, readOnly: false)
+        addTeardownBlock { db.close() }
+        return db
+    }
+
+    /// Runs a real job on node `index` for `user` and returns the runner its row names.
+    private func runner(ofJob request: String, on index: Int, user: String, _ cluster: ClusterHarness,
+                        _ db: Database) throws -> AIJobRunner {
+        let client = try TestClient.joined(port: cluster.port(index), user: user)
+        defer { client.close() }
+        client.send(["type": "ai_request", "request_id": request, "query": "sum", "sheet_id": "demo-sheet"])
+        let deadline = Date().addingTimeInterval(15)
+        var ended: String?
+        while ended == nil, deadline.timeIntervalSinceNow > 0, let message = client.nextMessage(timeout: deadline.timeIntervalSinceNow) {
+            if message["type"] as? String == "ai_event", message["request_id"] as? String == request,
+               ["ai_complete", "ai_error"].contains(message["event_type"] as? String ?? "") {
+                ended = message["event_type"] as? String
+            }
+        }
+        XCTAssertEqual(ended, "ai_complete")
+        let rows = try db.query("SELECT node_id, incarnation FROM ai_jobs WHERE user_id = ? AND request_id = ?",
+                                [.text(user), .text(request)]) { AIJobRunner(nodeID: $0.string(0), incarnation: $0.string(1)) }
+        let runner = try XCTUnwrap(rows.first, "the job's row")
+        XCTAssertEqual(runner.nodeID, cluster.nodeID(index))
+        XCTAssertEqual(runner.incarnation.count, 16, "a process's incarnation: 8 random bytes in hex")
+        return runner
+    }
+
+    private func insertRunning(_ db: Database, _ request: String, user: String, runner: AIJobRunner) throws {
+        try AIJobStore.create(db, requestId: request, userId: user, sheetId: "demo-sheet", query: "q", tableRange: nil,
+                              now: Int64(Date().timeIntervalSince1970 * 1000), runner: runner)
+    }
+
+    private func job(_ port: UInt16, _ request: String, user: String) throws -> [String: Any] {
+        let response = try REST.call(port, "GET", "/api/v1/ai/jobs/\(request)", token: Tokens.make(user: user))
+        XCTAssertEqual(response.status, 200, "\(request)")
+        return response.json ?? [:]
+    }
+
+    func testAKilledNodesRunningJobsEndAsInterruptedOnEveryNodeAndNoOtherJobDoes() throws {
+        let cluster = try startCluster()
+        let db = try openDatabase(cluster)
+        let victim = try runner(ofJob: "real-on-1", on: 1, user: "analyst", cluster, db)
+        let survivor = try runner(ofJob: "real-on-2", on: 2, user: "analyst", cluster, db)
+        try insertRunning(db, "on-victim", user: "analyst", runner: victim)
+        try insertRunning(db, "on-survivor", user: "analyst", runner: survivor)
+        XCTAssertEqual(try job(cluster.port(0), "on-victim", user: "analyst")["status"] as? String, "running")
+
+        let killedAt = Date()
+        cluster.kill9(1)
+        // A survivor reaps the node within 7 s (its alive key's 5 s, then a reaper's second).
+        var ended: [String: Any] = [:]
+        while Date().timeIntervalSince(killedAt) < 7 + Self.slack {
+            ended = try job(cluster.port(0), "on-victim", user: "analyst")
+            if ended["status"] as? String != "running" { break }
+            usleep(100_000)
+        }
+        XCTAssertEqual(ended["status"] as? String, "error", "ended within 7 s of the kill\n" + cluster.logs())
+        XCTAssertEqual(ended["error"] as? String, "interrupted: node \(cluster.nodeID(1)) stopped")
+        XCTAssertEqual(try job(cluster.port(2), "on-victim", user: "analyst")["status"] as? String, "error", "every node says so")
+        XCTAssertEqual(try job(cluster.port(0), "on-survivor", user: "analyst")["status"] as? String, "running",
+                       "a live node's job is left alone")
+        XCTAssertEqual(try job(cluster.port(0), "real-on-1", user: "analyst")["status"] as? String, "complete",
+                       "a finished job keeps its ending")
+    }
+
+    func testANodeStartedAgainUnderItsIdEndsItsPredecessorsJobsAndAStoppedNodeEndsItsOwn() throws {
+        // One node: no survivor to reap it, so only the node itself can end these.
+        let cluster = try startCluster(nodes: 1)
+        let db = try openDatabase(cluster)
+        let first = try runner(ofJob: "before-the-crash", on: 0, user: "analyst", cluster, db)
+        try insertRunning(db, "at-the-crash", user: "analyst", runner: first)
+        cluster.kill9(0)
+        try cluster.restart(0)
+        var ended: [String: Any] = [:]
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            ended = try job(cluster.port(0), "at-the-crash", user: "analyst")
+            if ended["status"] as? String != "running" { break }
+            usleep(100_000)
+        }
+        XCTAssertEqual(ended["status"] as? String, "error", cluster.logs())
+        XCTAssertEqual(ended["error"] as? String, AIJobStore.interruptedMessage)
+
+        let second = try runner(ofJob: "after-the-restart", on: 0, user: "analyst", cluster, db)
+        XCTAssertNotEqual(second.incarnation, first.incarnation)
+        try insertRunning(db, "at-the-stop", user: "analyst", runner: second)
+        XCTAssertEqual(cluster.stop(0), 0, "a clean exit")
+        let rows = try db.query("SELECT status, error FROM ai_jobs WHERE request_id = 'at-the-stop'") { [$0.string(0), $0.string(1)] }
+        XCTAssertEqual(rows, [["error", AIJobStore.interruptedMessage]])
+    }
+}
