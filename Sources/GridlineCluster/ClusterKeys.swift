@@ -13,8 +13,6 @@ public enum ClusterKeys {
     public static func nodeEntries(_ node: String) -> String { "gl:node:" + node + ":entries" }
     /// SET of connection entries ("<user>\n<node>/<conn>") the node added.
     public static func nodeConnections(_ node: String) -> String { "gl:node:" + node + ":conns" }
-    /// HASH of the node's counters.
-    public static func stats(_ node: String) -> String { "gl:stats:" + node }
 
     public static func lease(shard: Int) -> String { "gl:lease:\(shard)" }
     public static func fence(shard: Int) -> String { "gl:fence:\(shard)" }

@@ -74,9 +74,11 @@ public final class ClusterPresence {
         return 1
         """#)
 
-    // KEYS: the dead node's alive key. ARGV: node id. Nil when the node is alive after all.
+    // KEYS: the dead node's alive key, gl:nodes. ARGV: node id. Nil when the node is alive after all, or
+    // another caller released it first.
     static let reapScript = RedisScript(NodeRelease.luaFunction + "\n" + #"""
         if redis.call('EXISTS', KEYS[1]) == 1 then return false end
+        if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 0 then return false end
         return release(ARGV[1])
         """#)
 
@@ -122,11 +124,12 @@ public final class ClusterPresence {
     }
 
     /// Releases a node whose alive key is gone: its presence and connection entries and its
-    /// membership of `gl:nodes`, in one script, so of several callers exactly one gets each
-    /// leave. Nil when the node is alive (nothing touched).
+    /// membership of `gl:nodes`, in one script, so of several callers exactly one releases the
+    /// node and gets its leaves. Nil when the node is alive or not in `gl:nodes` (released
+    /// already, or it never added anything): nothing touched.
     public func reapNode(_ node: String, completion: @escaping Completion<[ReapedLeave]?>) {
         client.loop.assertInLoop()
-        client.evaluate(Self.reapScript, keys: [ClusterKeys.node(node)], arguments: [node]) { result in
+        client.evaluate(Self.reapScript, keys: [ClusterKeys.node(node), ClusterKeys.nodes], arguments: [node]) { result in
             completion(result.flatMap { reply in
                 reply.isNull ? .success(nil) : NodeRelease.leaves(from: reply).map { Optional($0) }
             })

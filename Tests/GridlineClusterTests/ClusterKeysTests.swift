@@ -7,7 +7,6 @@ final class ClusterKeysTests: XCTestCase {
         XCTAssertEqual(ClusterKeys.node("n1"), "gl:node:n1")
         XCTAssertEqual(ClusterKeys.nodeEntries("n1"), "gl:node:n1:entries")
         XCTAssertEqual(ClusterKeys.nodeConnections("n1"), "gl:node:n1:conns")
-        XCTAssertEqual(ClusterKeys.stats("n1"), "gl:stats:n1")
         XCTAssertEqual(ClusterKeys.lease(shard: 7), "gl:lease:7")
         XCTAssertEqual(ClusterKeys.fence(shard: 63), "gl:fence:63")
         XCTAssertEqual(ClusterKeys.roomUsers("r"), "gl:room:r:users")

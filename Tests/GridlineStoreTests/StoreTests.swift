@@ -115,7 +115,7 @@ final class StoreTests: XCTestCase {
         try db.run("INSERT INTO schema_migrations VALUES (999, 'future', 0)")
         db.close()
         XCTAssertThrowsError(try open(directory)) { error in
-            XCTAssertEqual(error as? StoreError, .databaseNewerThanBinary(databaseVersion: 999, binaryVersion: 5))
+            XCTAssertEqual(error as? StoreError, .databaseNewerThanBinary(databaseVersion: 999, binaryVersion: 6))
         }
     }
 
