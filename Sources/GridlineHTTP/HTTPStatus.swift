@@ -1,4 +1,4 @@
-/// Standard reason phrases (RFC 9110 §15, plus 428/429/431 from RFC 6585).
+/// Standard reason phrases (RFC 9110 §15, plus 428/429/431 from RFC 6585 and 507 from RFC 4918).
 /// Clients must ignore the phrase (RFC 9112 §4), but people read logs and curl -v.
 public enum HTTPStatus {
     public static func reasonPhrase(_ status: Int) -> String {
@@ -43,6 +43,7 @@ public enum HTTPStatus {
         case 503: "Service Unavailable"
         case 504: "Gateway Timeout"
         case 505: "HTTP Version Not Supported"
+        case 507: "Insufficient Storage"
         default: "Unknown"
         }
     }

@@ -86,6 +86,7 @@ public enum Launcher {
         let seed = try? locate("seed", explicit: settings.seedDirectory, variable: "GRIDLINE_SEED_DIR")
         var options = Store.Options()
         options.markInterruptedJobs = settings.redis == nil
+        options.maxDatabaseBytes = settings.maxDatabaseMegabytes.map { Int64($0) << 20 }
         return try Store.open(dataDirectory: URL(fileURLWithPath: settings.dataDirectory), migrationsDirectory: migrations,
                               seedDirectory: seed, options: options)
     }

@@ -15,6 +15,10 @@ extension Server {
         if let storeError = error as? StoreError, case .invalid(let text) = storeError {
             return MessageError(.INVALID_MESSAGE, text)
         }
+        if Self.isStorageFull(error) {
+            log(.error, "store_full", user: user.id, [("error", .string("\(error)"))])
+            return MessageError(.INTERNAL_ERROR, "the server's storage is full; the update was not stored", recoverable: true)
+        }
         log(.error, "store_failed", user: user.id, [("error", .string("\(error)"))])
         return MessageError(.INTERNAL_ERROR, "the update could not be stored", recoverable: true)
     }
@@ -26,8 +30,18 @@ extension Server {
         case .roomNotFound(let id)?: return .jsonError(status: 404, code: "NOT_FOUND", text: "room '\(id)' does not exist")
         case .sheetNotFound(let id)?: return .jsonError(status: 404, code: "NOT_FOUND", text: "sheet '\(id)' does not exist")
         default:
+            if Self.isStorageFull(error) {
+                log(.error, "store_full", [("error", .string("\(error)"))])
+                return .jsonError(status: 507, code: "INTERNAL_ERROR", text: "the server's storage is full; nothing was stored")
+            }
             log(.error, "store_failed", [("error", .string("\(error)"))])
             return .jsonError(status: 500, code: "INTERNAL_ERROR", text: "the database could not complete the request")
         }
+    }
+
+    /// SQLITE_FULL: the disk, or the database's size limit, has no room for the write.
+    static func isStorageFull(_ error: Error) -> Bool {
+        guard let sqlite = error as? SQLiteError else { return false }
+        return sqlite.code & 0xFF == 13
     }
 }

@@ -19,6 +19,8 @@ public struct Settings: Sendable {
     public var blockDurationMinutes: Double = 15
     public var cursorRate = 30
     public var uploadMaxBytes: Int64 = 104_857_600
+    /// The database file's size limit in MiB (`GRIDLINE_MAX_DATABASE_MB`), nil for none.
+    public var maxDatabaseMegabytes: Int?
     public var typingTimeout: Double = 5
     /// Not in the seed's list but needed by a production server; same naming scheme.
     public var sendBufferBytes = 1_048_576
@@ -65,6 +67,9 @@ public struct Settings: Sendable {
         s.blockDurationMinutes = try reader.seconds("WEBSOCKET_BLOCK_DURATION_MINUTES", s.blockDurationMinutes)
         s.cursorRate = try reader.int("WEBSOCKET_CURSOR_RATE", s.cursorRate, 1...10_000_000)
         s.uploadMaxBytes = Int64(try reader.int("UPLOAD_MAX_BYTES", Int(s.uploadMaxBytes), 1...(1 << 40)))
+        if env["GRIDLINE_MAX_DATABASE_MB"] != nil {
+            s.maxDatabaseMegabytes = try reader.int("GRIDLINE_MAX_DATABASE_MB", 0, 1...(1 << 24))
+        }
         s.typingTimeout = try reader.seconds("TYPING_TIMEOUT", s.typingTimeout)
         s.sendBufferBytes = try reader.int("WEBSOCKET_SEND_BUFFER_BYTES", s.sendBufferBytes, 4096...(1 << 30))
         s.headerTimeout = try reader.seconds("HTTP_HEADER_TIMEOUT", s.headerTimeout)

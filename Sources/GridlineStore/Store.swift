@@ -19,6 +19,10 @@ public final class Store: Sendable {
         /// Marks AI jobs still `running` as interrupted at open (their process is gone). Off
         /// for a cluster node: the file is shared, and another node's jobs may be running.
         public var markInterruptedJobs = true
+        /// The database file's most bytes, nil for no limit. A write that needs more fails with
+        /// SQLITE_FULL and changes nothing, as on a full disk (`PRAGMA max_page_count` on the
+        /// writing connection; a file already larger keeps its size and takes no new pages).
+        public var maxDatabaseBytes: Int64?
 
         public init() {}
     }
@@ -68,6 +72,9 @@ public final class Store: Sendable {
             applied = try Migrator(directory: migrationsDirectory).migrate(db)
             seeded = try seedDirectory.map { try SeedLoader.loadIfEmpty(db, seedDirectory: $0) } ?? false
             interrupted = options.markInterruptedJobs ? try AIJobStore.markInterruptedJobs(db, now: StoreClock.nowMilliseconds()) : 0
+            if let bytes = options.maxDatabaseBytes, let pageSize = try db.scalarInt64("PRAGMA page_size"), pageSize > 0 {
+                try db.exec("PRAGMA max_page_count = \(max(1, bytes / pageSize))")
+            }
         } catch {
             db.close()
             throw error
