@@ -23,6 +23,7 @@ final class ClusterService {
     private(set) lazy var bus = RoomBus(cluster: self)
     private(set) lazy var calls = ClusterCalls(cluster: self)
     private(set) lazy var users = ClusterUsers(cluster: self)
+    private var forwardKeyHorizon = ForwardKeyHorizon(lifetimeMilliseconds: ClusterService.forwardKeyLifetimeMilliseconds)
     /// Lease and liveness TTL; renewals run every `renewInterval`.
     static let leaseMilliseconds = 5_000
     static let renewInterval = 1.0
@@ -93,11 +94,13 @@ final class ClusterService {
 
     /// Idempotency keys are needed for seconds (a forward's retries end at its 10 s deadline);
     /// each is kept a minute, then pruned from the oldest end, a slice a second — or sooner
-    /// while slices come back full, so the log keeps up with any forwarding rate.
+    /// while slices come back full, so the log keeps up with any forwarding rate. The minute
+    /// is measured so that a wall clock stepped forward cannot age keys at once.
     private func scheduleForwardLogPrune(after seconds: Double = 1) {
         server.loop.schedule(after: seconds) { [weak self] in
             guard let self else { return }
-            let before = Timestamp.nowMilliseconds() - Self.forwardKeyLifetimeMilliseconds
+            let before = self.forwardKeyHorizon.advance(wallMilliseconds: Timestamp.nowMilliseconds(),
+                                                        monotonicNanoseconds: self.server.loop.now)
             let limit = Self.forwardKeysPrunedPerSlice
             self.server.store.writer.submit({ db in try ForwardLog.prune(db, before: before, limit: limit) },
                                             completion: self.server.onLoop { [weak self] (result: Result<Int, Error>) in
