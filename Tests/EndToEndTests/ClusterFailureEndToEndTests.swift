@@ -87,6 +87,15 @@ final class ClusterFailureEndToEndTests: ClusterTestCase {
             watcher.assertHeardEverySeqOnce(through: last, "across the failover")
         }
         print("kill -9: \(writers.map { "\($0.label) \($0.appliedWrites.count) applied, \($0.refused.count) refusals" })")
+        // The failover figures for the notes: first acknowledged write sent after the kill, and
+        // each watcher's user_left, as seconds after the kill.
+        let resumedAfter = writers.compactMap { writer in
+            writer.appliedWrites.filter { $0.acknowledged && $0.sentAt > killedAt }.map(\.appliedAt).min()
+        }.map { String(format: "%.2f", $0.timeIntervalSince(killedAt)) }
+        let leftAfter = watchers.compactMap { watcher in
+            watcher.heard("user_left", where: { $0["user_id"] as? String == "victim" }).first?.at
+        }.map { String(format: "%.2f", $0.timeIntervalSince(killedAt)) }
+        print("kill -9 failover: writes acknowledged again after \(resumedAfter) s, user_left after \(leftAfter) s")
     }
 
     // MARK: SIGSTOP
