@@ -28,6 +28,8 @@ struct RunningAIJob {
 /// and stream `ai_event`s to every connection of the requester.
 final class AIService: @unchecked Sendable {  // `jobs` is loop-thread only; workers hop back with `loop.execute`
     static let maxJobsPerUser = 3
+    static let tooManyJobs = MessageError(.RATE_LIMIT_EXCEEDED,
+                                          "at most \(maxJobsPerUser) AI jobs may run at once; wait for one to finish")
 
     /// The server outlives its services.
     unowned(unsafe) let server: Server
@@ -75,7 +77,7 @@ final class AIService: @unchecked Sendable {  // `jobs` is loop-thread only; wor
         let running = jobs.values.filter { $0.user.id == user.id }.count
         guard running < Self.maxJobsPerUser else {
             server.stats.rateLimitEvents += 1
-            throw MessageError(.RATE_LIMIT_EXCEEDED, "at most \(Self.maxJobsPerUser) AI jobs may run at once; wait for one to finish")
+            throw Self.tooManyJobs
         }
         let control = AIJobControl()
         jobs[key] = RunningAIJob(control: control, user: user)
@@ -83,15 +85,21 @@ final class AIService: @unchecked Sendable {  // `jobs` is loop-thread only; wor
         let started = Date()
         let provider = self.provider
         let runner = server.cluster.map { AIJobRunner(nodeID: $0.nodeID, incarnation: $0.incarnation) }
+        // In a cluster the user's jobs on other nodes count too: the shared database knows them
+        // all, and the writer's transaction makes the count and the insert one step.
+        let maxRunning = runner == nil ? nil : Self.maxJobsPerUser
         server.store.writer.submit({ db in
             try AIJobStore.create(db, requestId: requestID, userId: user.id, sheetId: sheet.id, query: query,
-                                  tableRange: range?.text, now: now, runner: runner)
+                                  tableRange: range?.text, now: now, runner: runner, maxRunning: maxRunning)
         }, completion: server.onLoop { [unowned self] (result: Result<AIJobRecord, Error>) in
             if case .failure(let error) = result {
                 self.jobs[key] = nil
                 let refusal: MessageError
                 if case .duplicate? = error as? StoreError {
                     refusal = MessageError.invalid("request_id", "was already used for an AI job")
+                } else if case .tooManyRunningJobs? = error as? StoreError {
+                    self.server.stats.rateLimitEvents += 1
+                    refusal = Self.tooManyJobs
                 } else {
                     refusal = self.server.storeFailure(error, user: user)
                 }

@@ -38,12 +38,16 @@ public enum AIJobStore {
     public static func nodeLostMessage(_ nodeID: String) -> String { "interrupted: node \(nodeID) stopped" }
 
     /// Creates a running job at progress 0; `.duplicate` when this user already used
-    /// the request id.
+    /// the request id, `.tooManyRunningJobs` when `maxRunning` of theirs already run (nil: no
+    /// limit here, the caller counts).
     @discardableResult
     public static func create(
         _ db: Database, requestId: String, userId: String, sheetId: String?, query: String,
-        tableRange: String?, now: Int64, runner: AIJobRunner? = nil
+        tableRange: String?, now: Int64, runner: AIJobRunner? = nil, maxRunning: Int? = nil
     ) throws -> AIJobRecord {
+        if let maxRunning, try countRunning(db, userId: userId) >= maxRunning {
+            throw StoreError.tooManyRunningJobs(maxRunning)
+        }
         try insertUnique("AI job \(requestId)") {
             try db.run(
                 """

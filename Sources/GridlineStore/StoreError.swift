@@ -17,6 +17,9 @@ public enum StoreError: Error, Equatable, Sendable {
     /// This node's fencing number for the shard is no longer the current one (SPEC §15): its
     /// lease lapsed and another node took the shard over. Nothing was written.
     case fenced(shard: Int, held: Int64, current: Int64)
+    /// The user already has this many AI jobs running (counted in the shared database, so
+    /// across every node of a cluster). Nothing was written.
+    case tooManyRunningJobs(Int)
 }
 
 /// Runs an INSERT, turning a PRIMARY KEY/UNIQUE violation into `StoreError.duplicate`.

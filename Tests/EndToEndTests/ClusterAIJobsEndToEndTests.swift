@@ -102,4 +102,35 @@ final class ClusterAIJobsEndToEndTests: ClusterTestCase {
         let rows = try db.query("SELECT status, error FROM ai_jobs WHERE request_id = 'at-the-stop'") { [$0.string(0), $0.string(1)] }
         XCTAssertEqual(rows, [["error", AIJobStore.interruptedMessage]])
     }
+
+    func testAUsersRunningJobsCountOnEveryNode() throws {
+        let cluster = try startCluster(nodes: 2)
+        let db = try openDatabase(cluster)
+        let elsewhere = try runner(ofJob: "real-on-1", on: 1, user: "busy", cluster, db)
+        // Three jobs of this user running on node 1 (rows as node 1 writes them).
+        for index in 1...3 { try insertRunning(db, "running-\(index)", user: "busy", runner: elsewhere) }
+        let client = try TestClient.joined(port: cluster.port(0), user: "busy")
+        client.send(["type": "ai_request", "request_id": "fourth", "query": "sum", "sheet_id": "demo-sheet"])
+        let refused = try XCTUnwrap(client.expect("error", timeout: 10))
+        XCTAssertEqual(refused["code"] as? String, "RATE_LIMIT_EXCEEDED")
+        XCTAssertEqual(refused["request_id"] as? String, "fourth")
+        XCTAssertEqual(try REST.call(cluster.port(0), "GET", "/api/v1/ai/jobs/fourth", token: Tokens.make(user: "busy")).status,
+                       404, "a refused job is not stored")
+
+        // One of them ends: the next request on node 0 runs.
+        XCTAssertTrue(try AIJobStore.finish(db, userId: "busy", requestId: "running-2", status: .complete, resultJSON: "{}",
+                                            error: nil, now: Int64(Date().timeIntervalSince1970 * 1000)))
+        client.send(["type": "ai_request", "request_id": "after-one-ended", "query": "sum", "sheet_id": "demo-sheet"])
+        var ended: String?
+        let deadline = Date().addingTimeInterval(15)
+        while ended == nil, deadline.timeIntervalSinceNow > 0, let message = client.nextMessage(timeout: deadline.timeIntervalSinceNow) {
+            if message["request_id"] as? String == "after-one-ended" {
+                if message["type"] as? String == "error" { ended = "error \(message)" }
+                if message["type"] as? String == "ai_event", ["ai_complete", "ai_error"].contains(message["event_type"] as? String ?? "") {
+                    ended = message["event_type"] as? String
+                }
+            }
+        }
+        XCTAssertEqual(ended, "ai_complete")
+    }
 }

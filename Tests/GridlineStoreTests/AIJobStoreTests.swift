@@ -89,4 +89,21 @@ final class AIJobStoreTests: XCTestCase {
         XCTAssertEqual(try AIJobStore.get(db, userId: "u1", requestId: "successor")?.error, "gone")
         XCTAssertEqual(try AIJobStore.countRunning(db, userId: "u1"), 2)
     }
+
+    func testALimitOnRunningJobsIsCheckedInTheSameStepAsTheInsert() throws {
+        let db = try makeMigratedDatabase(self)
+        for request in ["a", "b", "c"] {
+            try AIJobStore.create(db, requestId: request, userId: "u1", sheetId: nil, query: "q", tableRange: nil, now: 1,
+                                  maxRunning: 3)
+        }
+        XCTAssertThrowsError(try AIJobStore.create(db, requestId: "d", userId: "u1", sheetId: nil, query: "q", tableRange: nil,
+                                                   now: 2, maxRunning: 3)) { error in
+            XCTAssertEqual(error as? StoreError, .tooManyRunningJobs(3))
+        }
+        XCTAssertNil(try AIJobStore.get(db, userId: "u1", requestId: "d"), "nothing was written")
+        try AIJobStore.create(db, requestId: "d", userId: "u2", sheetId: nil, query: "q", tableRange: nil, now: 2, maxRunning: 3)
+        try AIJobStore.finish(db, userId: "u1", requestId: "b", status: .complete, resultJSON: "{}", error: nil, now: 3)
+        try AIJobStore.create(db, requestId: "d", userId: "u1", sheetId: nil, query: "q", tableRange: nil, now: 4, maxRunning: 3)
+        XCTAssertEqual(try AIJobStore.countRunning(db, userId: "u1"), 3)
+    }
 }
