@@ -21,22 +21,38 @@ final class ClusterAIJobsEndToEndTests: ClusterTestCase {
                         _ db: Database) throws -> AIJobRunner {
         let client = try TestClient.joined(port: cluster.port(index), user: user)
         defer { client.close() }
-        client.send(["type": "ai_request", "request_id": request, "query": "sum", "sheet_id": "demo-sheet"])
-        let deadline = Date().addingTimeInterval(15)
-        var ended: String?
-        while ended == nil, deadline.timeIntervalSinceNow > 0, let message = client.nextMessage(timeout: deadline.timeIntervalSinceNow) {
-            if message["type"] as? String == "ai_event", message["request_id"] as? String == request,
-               ["ai_complete", "ai_error"].contains(message["event_type"] as? String ?? "") {
-                ended = message["event_type"] as? String
-            }
-        }
-        XCTAssertEqual(ended, "ai_complete")
+        XCTAssertEqual(run(request, on: client), "ai_complete")
         let rows = try db.query("SELECT node_id, incarnation FROM ai_jobs WHERE user_id = ? AND request_id = ?",
                                 [.text(user), .text(request)]) { AIJobRunner(nodeID: $0.string(0), incarnation: $0.string(1)) }
         let runner = try XCTUnwrap(rows.first, "the job's row")
         XCTAssertEqual(runner.nodeID, cluster.nodeID(index))
         XCTAssertEqual(runner.incarnation.count, 16, "a process's incarnation: 8 random bytes in hex")
         return runner
+    }
+
+    /// Sends an AI request and returns how it ended: `ai_complete`, `ai_error`, or the refusal.
+    private func run(_ request: String, on client: TestClient) -> String? {
+        client.send(["type": "ai_request", "request_id": request, "query": "sum", "sheet_id": "demo-sheet"])
+        let deadline = Date().addingTimeInterval(15)
+        while deadline.timeIntervalSinceNow > 0, let message = client.nextMessage(timeout: deadline.timeIntervalSinceNow) {
+            guard message["request_id"] as? String == request else { continue }
+            if message["type"] as? String == "error" { return "error \(message)" }
+            if message["type"] as? String == "ai_event", ["ai_complete", "ai_error"].contains(message["event_type"] as? String ?? "") {
+                return message["event_type"] as? String
+            }
+        }
+        return nil
+    }
+
+    /// The stored job once it is no longer `running`, or as it stands after `seconds`.
+    private func jobOnceEnded(_ port: UInt16, _ request: String, user: String, within seconds: TimeInterval) throws -> [String: Any] {
+        let deadline = Date().addingTimeInterval(seconds)
+        var stored = try job(port, request, user: user)
+        while stored["status"] as? String == "running", Date() < deadline {
+            usleep(100_000)
+            stored = try job(port, request, user: user)
+        }
+        return stored
     }
 
     private func insertRunning(_ db: Database, _ request: String, user: String, runner: AIJobRunner) throws {
@@ -62,12 +78,8 @@ final class ClusterAIJobsEndToEndTests: ClusterTestCase {
         let killedAt = Date()
         cluster.kill9(1)
         // A survivor reaps the node within 7 s (its alive key's 5 s, then a reaper's second).
-        var ended: [String: Any] = [:]
-        while Date().timeIntervalSince(killedAt) < 7 + Self.slack {
-            ended = try job(cluster.port(0), "on-victim", user: "analyst")
-            if ended["status"] as? String != "running" { break }
-            usleep(100_000)
-        }
+        let ended = try jobOnceEnded(cluster.port(0), "on-victim", user: "analyst",
+                                     within: 7 + Self.slack - Date().timeIntervalSince(killedAt))
         XCTAssertEqual(ended["status"] as? String, "error", "ended within 7 s of the kill\n" + cluster.logs())
         XCTAssertEqual(ended["error"] as? String, "interrupted: node \(cluster.nodeID(1)) stopped")
         XCTAssertEqual(try job(cluster.port(2), "on-victim", user: "analyst")["status"] as? String, "error", "every node says so")
@@ -85,13 +97,7 @@ final class ClusterAIJobsEndToEndTests: ClusterTestCase {
         try insertRunning(db, "at-the-crash", user: "analyst", runner: first)
         cluster.kill9(0)
         try cluster.restart(0)
-        var ended: [String: Any] = [:]
-        let deadline = Date().addingTimeInterval(10)
-        while Date() < deadline {
-            ended = try job(cluster.port(0), "at-the-crash", user: "analyst")
-            if ended["status"] as? String != "running" { break }
-            usleep(100_000)
-        }
+        let ended = try jobOnceEnded(cluster.port(0), "at-the-crash", user: "analyst", within: 10)
         XCTAssertEqual(ended["status"] as? String, "error", cluster.logs())
         XCTAssertEqual(ended["error"] as? String, AIJobStore.interruptedMessage)
 
@@ -120,17 +126,6 @@ final class ClusterAIJobsEndToEndTests: ClusterTestCase {
         // One of them ends: the next request on node 0 runs.
         XCTAssertTrue(try AIJobStore.finish(db, userId: "busy", requestId: "running-2", status: .complete, resultJSON: "{}",
                                             error: nil, now: Int64(Date().timeIntervalSince1970 * 1000)))
-        client.send(["type": "ai_request", "request_id": "after-one-ended", "query": "sum", "sheet_id": "demo-sheet"])
-        var ended: String?
-        let deadline = Date().addingTimeInterval(15)
-        while ended == nil, deadline.timeIntervalSinceNow > 0, let message = client.nextMessage(timeout: deadline.timeIntervalSinceNow) {
-            if message["request_id"] as? String == "after-one-ended" {
-                if message["type"] as? String == "error" { ended = "error \(message)" }
-                if message["type"] as? String == "ai_event", ["ai_complete", "ai_error"].contains(message["event_type"] as? String ?? "") {
-                    ended = message["event_type"] as? String
-                }
-            }
-        }
-        XCTAssertEqual(ended, "ai_complete")
+        XCTAssertEqual(run("after-one-ended", on: client), "ai_complete")
     }
 }

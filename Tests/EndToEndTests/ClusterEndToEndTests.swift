@@ -16,16 +16,6 @@ final class ClusterEndToEndTests: ClusterTestCase {
         client.send(message)
     }
 
-    /// The reply to `id` (its `cell_updated` or `error`), skipping everything else.
-    private func reply(_ client: TestClient, to id: String, timeout: TimeInterval = 10) -> [String: Any]? {
-        let deadline = Date().addingTimeInterval(timeout)
-        while deadline.timeIntervalSinceNow > 0, let message = client.nextMessage(timeout: deadline.timeIntervalSinceNow) {
-            let type = message["type"] as? String
-            if type == "cell_updated" || type == "error", message["request_id"] as? String == id { return message }
-        }
-        return nil
-    }
-
     // MARK: Fan-out
 
     func testReadersOnOtherNodesHearEveryUpdateOfAWriterOnceInSeqOrder() throws {
@@ -36,7 +26,7 @@ final class ClusterEndToEndTests: ClusterTestCase {
         for n in 1...100 { update(writer, "C\(n)", "one-writer-\(n)", id: "w\(n)") }
         var seqs: [Int] = []
         for n in 1...100 {
-            let ack = try XCTUnwrap(reply(writer, to: "w\(n)"), "ack of w\(n)\n" + cluster.logs())
+            let ack = try XCTUnwrap(writer.cellReply(to: "w\(n)"), "ack of w\(n)\n" + cluster.logs())
             XCTAssertEqual(ack["type"] as? String, "cell_updated", "\(ack)")
             seqs.append(try XCTUnwrap(ack["seq"] as? Int))
         }
@@ -63,7 +53,7 @@ final class ClusterEndToEndTests: ClusterTestCase {
         var acked = 0
         for (index, writer) in writers.enumerated() {
             for n in 1...100 {
-                let ack = reply(writer, to: "w\(index)-\(n)", timeout: 15)
+                let ack = writer.cellReply(to: "w\(index)-\(n)", timeout: 15)
                 XCTAssertEqual(ack?["type"] as? String, "cell_updated", "w\(index)-\(n): \(String(describing: ack))")
                 if ack?["type"] as? String == "cell_updated" { acked += 1 }
             }
@@ -92,7 +82,7 @@ final class ClusterEndToEndTests: ClusterTestCase {
             let (a, b) = (round % 3, (round + 1) % 3)
             update(clients[a], "G1", "r\(round)-n\(a)", version: version, id: "r\(round)-\(a)")
             update(clients[b], "G1", "r\(round)-n\(b)", version: version, id: "r\(round)-\(b)")
-            let replies = [reply(clients[a], to: "r\(round)-\(a)"), reply(clients[b], to: "r\(round)-\(b)")]
+            let replies = [clients[a].cellReply(to: "r\(round)-\(a)"), clients[b].cellReply(to: "r\(round)-\(b)")]
             let wins = replies.compactMap { $0 }.filter { $0["type"] as? String == "cell_updated" }
             let conflicts = replies.compactMap { $0 }.filter { $0["code"] as? String == "VERSION_CONFLICT" }
             XCTAssertEqual(wins.count, 1, "round \(round): \(replies)")
@@ -254,7 +244,7 @@ final class ClusterEndToEndTests: ClusterTestCase {
         XCTAssertEqual(SocketIOAckEndToEndTests.next(listener, prefix: "430").found?.contains(#""type":"room_state""#), true)
         let writer = try TestClient.joined(port: cluster.port(2), user: "ws-writer")
         update(writer, "H1", "across-nodes", version: 0, id: "eio-1")
-        let ack = try XCTUnwrap(reply(writer, to: "eio-1"))
+        let ack = try XCTUnwrap(writer.cellReply(to: "eio-1"))
         XCTAssertEqual(ack["type"] as? String, "cell_updated", "\(ack)")
         let heard = SocketIOAckEndToEndTests.next(listener, prefix: #"42["cell_updated""#, timeout: 5)
         let text = try XCTUnwrap(heard.found, "the Socket.IO client heard no cell_updated; got \(heard.skipped)")

@@ -17,16 +17,7 @@ final class ClusterFailureEndToEndTests: ClusterTestCase {
                                       "request_id": value]
         if let version { message["version"] = version }
         client.send(message)
-        return reply(client, to: value, timeout: timeout)
-    }
-
-    private func reply(_ client: TestClient, to id: String, timeout: TimeInterval) -> [String: Any]? {
-        let deadline = Date().addingTimeInterval(timeout)
-        while deadline.timeIntervalSinceNow > 0, let message = client.nextMessage(timeout: deadline.timeIntervalSinceNow) {
-            let type = message["type"] as? String
-            if type == "cell_updated" || type == "error", message["request_id"] as? String == id { return message }
-        }
-        return nil
+        return client.cellReply(to: value, timeout: timeout)
     }
 
     /// Makes node 0 the demo room's owner: the first write of the test, from node 0.
@@ -124,7 +115,7 @@ final class ClusterFailureEndToEndTests: ClusterTestCase {
         XCTAssertTrue(writer.appliedWrites.contains { $0.acknowledged && $0.appliedAt < resumedAt },
                       "writes from node 1 succeed while the owner is frozen\n" + cluster.logs())
 
-        let frozenReply = reply(early, to: "frozen-write", timeout: 15)
+        let frozenReply = early.cellReply(to: "frozen-write", timeout: 15)
         Thread.sleep(forTimeInterval: 1)
         writer.stop()
         XCTAssertTrue(writer.wait(timeout: 30))

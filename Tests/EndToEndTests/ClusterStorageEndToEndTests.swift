@@ -6,22 +6,13 @@ import XCTest
 /// forwarded from another node are then refused with a clear error, promptly; what was
 /// acknowledged is there once, what was refused is nowhere, and both nodes keep serving.
 final class ClusterStorageEndToEndTests: ClusterTestCase {
-    private func reply(_ client: TestClient, to id: String, timeout: TimeInterval = 15) -> [String: Any]? {
-        let deadline = Date().addingTimeInterval(timeout)
-        while deadline.timeIntervalSinceNow > 0, let message = client.nextMessage(timeout: deadline.timeIntervalSinceNow) {
-            let type = message["type"] as? String
-            if type == "cell_updated" || type == "error", message["request_id"] as? String == id { return message }
-        }
-        return nil
-    }
-
     func testAFullDatabaseOnTheOwnerRefusesForwardedWritesClearlyAndStoresNothingTwice() throws {
         let cluster = try startCluster(nodes: 2, ["GRIDLINE_MAX_DATABASE_MB": "1",
                                                   "WEBSOCKET_REQUESTS_PER_MINUTE": "100000"])
         // Node 0 takes the demo room's shard with the first write.
         let local = try TestClient.joined(port: cluster.port(0), user: "owner-side")
         local.send(["type": "cell_update", "sheet_id": "demo-sheet", "cell_id": "Y1", "value": "claim", "request_id": "claim"])
-        XCTAssertEqual(reply(local, to: "claim")?["type"] as? String, "cell_updated")
+        XCTAssertEqual(local.cellReply(to: "claim")?["type"] as? String, "cell_updated")
 
         // Each 30 KB value takes about sixteen pages (the cell and its history row) of the 256 allowed.
         let remote = try TestClient.joined(port: cluster.port(1), user: "far-side")
@@ -34,7 +25,7 @@ final class ClusterStorageEndToEndTests: ClusterTestCase {
             remote.send(["type": "cell_update", "sheet_id": "demo-sheet", "cell_id": "Z\(index + 1)", "value": value,
                          "request_id": id])
             let started = Date()
-            let answer = try XCTUnwrap(reply(remote, to: id), "write \(index) was answered\n" + cluster.logs())
+            let answer = try XCTUnwrap(remote.cellReply(to: id), "write \(index) was answered\n" + cluster.logs())
             XCTAssertLessThan(Date().timeIntervalSince(started), 5, "answered promptly, not after the forward's deadline")
             if answer["type"] as? String == "cell_updated" {
                 acknowledged.append(value)
@@ -54,7 +45,7 @@ final class ClusterStorageEndToEndTests: ClusterTestCase {
         // Once full it stays a clear refusal, on the owner's own clients too.
         local.send(["type": "cell_update", "sheet_id": "demo-sheet", "cell_id": "Y2",
                     "value": String(repeating: "y", count: 30_000), "request_id": "local-big"])
-        XCTAssertEqual(reply(local, to: "local-big")?["error"] as? String, "the server's storage is full; the update was not stored")
+        XCTAssertEqual(local.cellReply(to: "local-big")?["error"] as? String, "the server's storage is full; the update was not stored")
 
         // Every acknowledged value is in the history once, the refused one is not, and the
         // cells say the same.

@@ -124,6 +124,17 @@ final class TestClient {
         return nil
     }
 
+    /// The answer to the cell write sent with request id `id` (its `cell_updated` or `error`),
+    /// skipping everything else; nil after `timeout`.
+    func cellReply(to id: String, timeout: TimeInterval = 10) -> [String: Any]? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while deadline.timeIntervalSinceNow > 0, let message = nextMessage(timeout: deadline.timeIntervalSinceNow) {
+            let type = message["type"] as? String
+            if type == "cell_updated" || type == "error", message["request_id"] as? String == id { return message }
+        }
+        return nil
+    }
+
     /// Waits for a message of `type` (and matching `predicate`), keeping others for later
     /// `nextMessage` calls.
     func expect(_ type: String, timeout: TimeInterval = 5, file: StaticString = #filePath, line: UInt = #line,
