@@ -46,17 +46,20 @@ final class CellWriteStatements: StatementSet {
             persistent: true)
     }
 
-    /// Inserts or replaces each written cell's row, in the sheet whose ids start at `sheetBase`.
-    func upsert(_ cells: some Collection<AppliedCell>, sheetBase: Int64) throws {
-        try insert(cells, sheetBase: sheetBase, with: upsertCell)
+    /// Inserts or replaces each written cell's row; `ids[i]` is `cells[i]`'s row id (`CellKey`).
+    func upsert(_ cells: [AppliedCell], ids: [Int64]) throws {
+        try insert(cells, ids: ids, indices: cells.indices, with: upsertCell)
     }
 
     /// Returns the rows inserted or updated.
     @discardableResult
-    private func insert(_ cells: some Collection<AppliedCell>, sheetBase: Int64, with statement: Statement) throws -> Int {
+    private func insert(_ cells: [AppliedCell], ids: [Int64], indices: some Sequence<Int>,
+                        with statement: Statement) throws -> Int {
+        precondition(ids.count == cells.count, "one row id per cell")
         var changed = 0
-        for cell in cells {
-            try statement.bind(sheetBase + Self.offset(cell), at: 1)
+        for index in indices {
+            let cell = cells[index]
+            try statement.bind(ids[index], at: 1)
             try statement.bind(cell.cellId, at: 2)
             try statement.bind(cell.valueJSON, at: 3)
             try statement.bind(cell.formula, at: 4)
@@ -71,26 +74,27 @@ final class CellWriteStatements: StatementSet {
 
     /// Updates each recalculated dependent's value, error, version and author in place, up to
     /// 64 rows per statement (`UPDATE … FROM (VALUES …)`, a rowid seek a row); a row that is
-    /// missing after all is inserted whole.
-    func update(_ cells: some Collection<AppliedCell>, sheetBase: Int64) throws {
+    /// missing after all is inserted whole. `ids[i]` is `cells[i]`'s row id.
+    func update(_ cells: [AppliedCell], ids: [Int64]) throws {
+        precondition(ids.count == cells.count, "one row id per cell")
         var updated = 0
-        var missing: [AppliedCell] = []
-        try forEachBlock(cells) { rows in
+        var missing: [Int] = []
+        try forEachBlock(cells.count) { rows in
             let statement = try blockUpdate(rows: rows.count)
             arena.removeAll()
-            for cell in rows {
+            for cell in cells[rows] {
                 arena.append(cell.valueJSON)
                 arena.append(cell.error)
                 arena.append(cell.updatedBy)
             }
             let changed = try arena.withBinder(statement, from: 1) { row in
-                for cell in rows {
-                    try row.integer(sheetBase + Self.offset(cell))
+                for index in rows {
+                    try row.integer(ids[index])
                     try row.text()  // value
                     try row.text()  // error
-                    try row.integer(cell.version)
+                    try row.integer(cells[index].version)
                     try row.text()  // updated_by
-                    try row.integer(cell.updatedAt)
+                    try row.integer(cells[index].updatedAt)
                 }
                 return try statement.execute()
             }
@@ -98,7 +102,7 @@ final class CellWriteStatements: StatementSet {
             if changed != rows.count { missing.append(contentsOf: rows) }
         }
         // Of a block short of rows, only the absent ones: the others were just updated.
-        let inserted = try insert(missing, sheetBase: sheetBase, with: insertAbsentCell)
+        let inserted = try insert(cells, ids: ids, indices: missing, with: insertAbsentCell)
         guard updated + inserted == cells.count else {
             throw StoreError.invalid("\(cells.count - updated - inserted) recalculated cells neither updated nor inserted")
         }
@@ -122,30 +126,24 @@ final class CellWriteStatements: StatementSet {
         return statement
     }
 
-    /// Calls `body` with blocks of `blockRows` cells, the remainder in halving blocks (32, 16, … 1),
-    /// so a handful of prepared statements covers every count.
-    private func forEachBlock<C: Collection<AppliedCell>>(_ cells: C, _ body: (C.SubSequence) throws -> Void) throws {
-        var rest = cells[...]
+    /// Calls `body` with the index ranges of blocks of `blockRows` rows out of `count`, the
+    /// remainder in halving blocks (32, 16, … 1), so a handful of prepared statements covers
+    /// every count.
+    private func forEachBlock(_ count: Int, _ body: (Range<Int>) throws -> Void) throws {
+        var start = 0
         var block = Self.blockRows
-        while !rest.isEmpty {
-            while block > rest.count { block /= 2 }
-            try body(rest.prefix(block))
-            rest = rest.dropFirst(block)
+        while start < count {
+            while block > count - start { block /= 2 }
+            try body(start..<(start + block))
+            start += block
         }
-    }
-
-    /// Cells reach here from `SheetCell`s or checked ids, so a failure is a bug upstream.
-    private static func offset(_ cell: AppliedCell) throws -> Int64 {
-        guard let offset = CellKey.offset(cellId: cell.cellId) else {
-            throw StoreError.invalid("cell id \(cell.cellId) is not in A1 notation")
-        }
-        return offset
     }
 
     /// One history row per cell (id `sheetBase` + its seq), `username` beside each cell's
     /// author and time.
-    func insertHistory(_ cells: some Collection<AppliedCell>, sheetBase: Int64, username: String) throws {
-        try forEachBlock(cells) { rows in
+    func insertHistory(_ cells: [AppliedCell], sheetBase: Int64, username: String) throws {
+        try forEachBlock(cells.count) { indices in
+            let rows = cells[indices]
             let statement = try historyInsert(rows: rows.count)
             try statement.bind(username, at: 1)
             arena.removeAll()

@@ -22,6 +22,12 @@ final class CellWriteStatementsTests: XCTestCase {
         CellKey.base(sheetKey: try CellStore.sheetRow(db, "s1").key)
     }
 
+    /// The cells' row ids in sheet s1, as the writer computes them from its `SheetCell`s.
+    private func ids(_ cells: [AppliedCell]) throws -> [Int64] {
+        let base = try base()
+        return cells.map { base + CellKey.offset(cellId: $0.cellId)! }
+    }
+
     private func history() throws -> [HistoryEntry] {
         guard case .entries(let entries) = try CellStore.history(db, sheetId: "s1", sinceSeq: 0, limit: 1_000) else {
             XCTFail("history truncated")
@@ -49,8 +55,10 @@ final class CellWriteStatementsTests: XCTestCase {
 
     func testAnUpdateOfAMissingRowInsertsItWhole() throws {
         let statements = try db.statements(CellWriteStatements.self)
-        try statements.upsert([cell("B1", "1", seq: 1)], sheetBase: base())
-        try statements.update([cell("B1", "2", seq: 2, version: 2), cell("B2", "3", seq: 3, version: 4)], sheetBase: base())
+        let written = [cell("B1", "1", seq: 1)]
+        try statements.upsert(written, ids: ids(written))
+        let recalculated = [cell("B1", "2", seq: 2, version: 2), cell("B2", "3", seq: 3, version: 4)]
+        try statements.update(recalculated, ids: ids(recalculated))
         XCTAssertEqual(try CellStore.cell(db, sheetId: "s1", cellId: "B1").valueJSON, "2")
         XCTAssertEqual(try CellStore.cell(db, sheetId: "s1", cellId: "B1").formula, "=X1")
         XCTAssertEqual(try CellStore.cell(db, sheetId: "s1", cellId: "B1").version, 2)
@@ -64,10 +72,10 @@ final class CellWriteStatementsTests: XCTestCase {
         let statements = try db.statements(CellWriteStatements.self)
         let absent: Set<Int> = [2, 40, 100]
         // 101 = 64 + 32 + 4 + 1 rows; row 40 is in the 64-row block, 100 in the 4-row one.
-        try statements.upsert((1...101).filter { !absent.contains($0) }.map { cell("C\($0)", "0", seq: Int64($0)) },
-                              sheetBase: base())
-        try statements.update((1...101).map { cell("C\($0)", "\($0 * 10)", seq: Int64(1_000 + $0), version: 2) },
-                              sheetBase: base())
+        let written = (1...101).filter { !absent.contains($0) }.map { cell("C\($0)", "0", seq: Int64($0)) }
+        try statements.upsert(written, ids: ids(written))
+        let recalculated = (1...101).map { cell("C\($0)", "\($0 * 10)", seq: Int64(1_000 + $0), version: 2) }
+        try statements.update(recalculated, ids: ids(recalculated))
         for row in 1...101 {
             let stored = try CellStore.cell(db, sheetId: "s1", cellId: "C\(row)")
             XCTAssertEqual(stored.valueJSON, "\(row * 10)", "C\(row)")

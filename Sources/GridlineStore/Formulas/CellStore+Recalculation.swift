@@ -44,6 +44,8 @@ extension CellStore {
         var computed: [UInt64: FormulaValue] = [:]
         let written = Set(cells.map(\.key))
         var recalculated: [AppliedCell] = []
+        let base = CellKey.base(sheetKey: row.key)
+        var recalculatedIds: [Int64] = []  // their row ids, from the graph's cells (no A1 text parsed)
         var nextSeq = seq + Int64(writes.count)
         var recalculation = sheet.recalculation(changed: cells)
         while let step = recalculation.next() {
@@ -61,6 +63,7 @@ extension CellStore {
             sheet.setVersion(version, at: step.cell)
             nextSeq += 1
             let stored = StoredValue.stored(value)
+            recalculatedIds.append(base + CellKey.offset(step.cell))
             recalculated.append(AppliedCell(
                 cellId: step.cell.a1, valueJSON: stored.json, formula: slot.text, version: version, seq: nextSeq,
                 updatedBy: userId, updatedAt: now, error: stored.error))
@@ -79,9 +82,8 @@ extension CellStore {
                 seq: seq + Int64(index) + 1, updatedBy: userId, updatedAt: now, error: error))
         }
         let statements = try db.statements(CellWriteStatements.self)
-        let base = CellKey.base(sheetKey: row.key)
-        try statements.upsert(applied, sheetBase: base)
-        try statements.update(recalculated, sheetBase: base)
+        try statements.upsert(applied, ids: cells.map { base + CellKey.offset($0) })
+        try statements.update(recalculated, ids: recalculatedIds)
         try statements.insertHistory(applied, sheetBase: base, username: username)
         try statements.insertHistory(recalculated, sheetBase: base, username: username)
         try db.run("UPDATE sheets SET seq = ? WHERE key = ?", [.integer(nextSeq), .integer(row.key)])
